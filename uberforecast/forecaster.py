@@ -1,0 +1,470 @@
+"""`TwoStageForecaster`: the estimator users construct, fit and predict with."""
+
+from __future__ import annotations
+
+import inspect
+import logging
+import time
+
+import keras
+import numpy as np
+import pandas as pd
+
+from uberforecast import checks
+from uberforecast.data import check_frame, split_sizes
+from uberforecast.features import calendar_features
+from uberforecast.forecast import build_forecast
+from uberforecast.networks import (
+    ENCODER_DROPOUT_PLACES,
+    build_autoencoder,
+    build_encoder,
+    build_prediction_network,
+    deterministic_copy,
+)
+from uberforecast.sampling import MCSampler
+from uberforecast.training import fit_model
+from uberforecast.windows import (
+    TRANSFORMS,
+    WINDOW_NORMALISATIONS,
+    TargetScaler,
+    make_windows,
+    window_levels,
+    window_positions,
+)
+
+logger = logging.getLogger(__name__)
+
+
+class TwoStageForecaster:
+    """LSTM encoder pretrained as an autoencoder, then a frozen-encoder MLP.
+
+    Stage one fits an encoder-decoder on sliding windows; stage two freezes
+    the encoder (its weights stay bit-identical) and fits an MLP on the
+    embedding joined with the features of the target steps. `predict` runs
+    `num_samples` MC-dropout passes through encoder and MLP and adds the
+    inherent-noise variance measured on the validation period.
+
+    Parameters
+    ----------
+    target
+        Column to forecast.
+    features
+        External feature columns, taken at the target steps. Default: ``()``.
+    lookback
+        Steps the encoder reads. Default: ``28``.
+    horizon
+        Steps forecast from each origin. Default: ``1``.
+    validation_size
+        Steps at the end of the fitting data held out for early stopping and
+        the noise estimate. Default: ``365``.
+    transform
+        ``"auto"``, ``"log"``, ``"log1p"`` or ``"none"`` (see
+        `TargetScaler`). Default: ``"auto"``.
+    window_normalisation
+        Level subtracted from each window: ``"last"`` input, ``"mean"`` or
+        ``"none"``. Default: ``"last"``.
+    calendar
+        Add calendar features derived from the timestamps. Default: ``True``.
+    encoder_units
+        LSTM sizes of the encoder; the last is the embedding size.
+        Default: ``(128, 32)``.
+    decoder_units
+        LSTM size of the decoder. Default: ``32``.
+    reconstruct
+        Stage one also reconstructs the window. Default: ``False``.
+    encoder_dropout_at
+        Where the encoder drops (see `build_encoder`).
+        Default: ``("between", "embedding")``.
+    hidden_units
+        MLP sizes. Default: ``(128, 64, 16)``.
+    recent_steps
+        Last window values fed to the MLP beside the embedding. Default: ``0``.
+    dropout
+        MC-dropout rate in encoder and MLP. Default: ``0.1``.
+    encoder_epochs, network_epochs
+        Most epochs of each stage; early stopping on validation loss with
+        `patience` ends them sooner. Defaults: ``50``.
+    batch_size
+        Default: ``128``.
+    learning_rate
+        Adam's learning rate. Default: ``1e-3``.
+    patience
+        Epochs without improvement before stopping. Default: ``5``.
+    num_samples
+        MC-dropout passes per window. Default: ``100``.
+    levels
+        Interval coverages in percent. Default: ``(80, 95)``.
+    seed
+        Seeds weights, shuffling and the dropout masks. Default: ``0``.
+
+    Attributes
+    ----------
+    encoder_
+        The encoder, a `keras.Model` from a window ``(B, L, 1)`` to its
+        embedding ``(B, E)``; frozen after stage one.
+    autoencoder_, network_
+        The stage-one and stage-two models.
+    noise_variance_
+        Inherent-noise variance per horizon step, shape ``(H,)``.
+    history_, timings_
+        Losses per epoch and seconds per stage.
+    """
+
+    def __init__(
+        self,
+        target,
+        features=(),
+        lookback=28,
+        horizon=1,
+        validation_size=365,
+        transform="auto",
+        window_normalisation="last",
+        calendar=True,
+        encoder_units=(128, 32),
+        decoder_units=32,
+        reconstruct=False,
+        encoder_dropout_at=("between", "embedding"),
+        hidden_units=(128, 64, 16),
+        recent_steps=0,
+        dropout=0.1,
+        encoder_epochs=50,
+        network_epochs=50,
+        batch_size=128,
+        learning_rate=1e-3,
+        patience=5,
+        num_samples=100,
+        levels=(80, 95),
+        seed=0,
+    ):
+        self.target = target
+        self.features = features
+        self.lookback = lookback
+        self.horizon = horizon
+        self.validation_size = validation_size
+        self.transform = transform
+        self.window_normalisation = window_normalisation
+        self.calendar = calendar
+        self.encoder_units = encoder_units
+        self.decoder_units = decoder_units
+        self.reconstruct = reconstruct
+        self.encoder_dropout_at = encoder_dropout_at
+        self.hidden_units = hidden_units
+        self.recent_steps = recent_steps
+        self.dropout = dropout
+        self.encoder_epochs = encoder_epochs
+        self.network_epochs = network_epochs
+        self.batch_size = batch_size
+        self.learning_rate = learning_rate
+        self.patience = patience
+        self.num_samples = num_samples
+        self.levels = levels
+        self.seed = seed
+
+    def get_params(self):
+        """The constructor's arguments, as a dict."""
+        names = list(inspect.signature(type(self).__init__).parameters)[1:]
+        return {name: getattr(self, name) for name in names}
+
+    def _check_params(self):
+        checks.positive_int("lookback", self.lookback)
+        checks.positive_int("horizon", self.horizon)
+        checks.positive_int("validation_size", self.validation_size)
+        checks.one_of("transform", self.transform, TRANSFORMS)
+        checks.one_of(
+            "window_normalisation", self.window_normalisation, WINDOW_NORMALISATIONS
+        )
+        checks.units("encoder_units", self.encoder_units)
+        checks.positive_int("decoder_units", self.decoder_units)
+        checks.units("hidden_units", self.hidden_units)
+        for place in self.encoder_dropout_at:
+            checks.one_of("encoder_dropout_at", place, ENCODER_DROPOUT_PLACES)
+        if (
+            not 0
+            <= checks.non_negative_int("recent_steps", self.recent_steps)
+            <= (self.lookback)
+        ):
+            raise ValueError(
+                "Invalid value for argument `recent_steps`: expected at most "
+                f"lookback={self.lookback}, received {self.recent_steps}."
+            )
+        checks.rate("dropout", self.dropout)
+        checks.positive_int("encoder_epochs", self.encoder_epochs)
+        checks.positive_int("network_epochs", self.network_epochs)
+        checks.positive_int("batch_size", self.batch_size)
+        checks.positive_float("learning_rate", self.learning_rate)
+        checks.positive_int("patience", self.patience)
+        checks.positive_int("num_samples", self.num_samples)
+        checks.levels(self.levels)
+        checks.non_negative_int("seed", self.seed)
+        if isinstance(self.features, str):
+            raise TypeError(
+                "Invalid type for argument `features`: expected a sequence of "
+                f"column names, received the string {self.features!r}."
+            )
+
+    # ------------------------------------------------------------------ fit
+
+    def fit(self, frame):
+        """Fit both stages and measure the inherent noise.
+
+        Parameters
+        ----------
+        frame
+            Indexed by regular timestamps, with the `target` and `features`
+            columns. Its last `validation_size` steps are the validation
+            period; everything before is the training period.
+
+        Returns
+        -------
+        TwoStageForecaster
+            This estimator, fitted.
+        """
+        self._check_params()
+        keras.utils.set_random_seed(self.seed)
+        data = check_frame(frame, self.target, list(self.features))
+        train_size = split_sizes(
+            len(data), self.validation_size, 0, self.lookback, self.horizon
+        )
+        self._fit_scalers(data.iloc[:train_size])
+        train = self._windows(data, end=train_size)
+        validation = self._windows(data, first_target=train_size)
+        logger.info(
+            "%d training and %d validation windows, %d features per step",
+            len(train["level"]),
+            len(validation["level"]),
+            len(self.feature_columns_),
+        )
+
+        self.timings_ = {}
+        self.history_ = {}
+        self._fit_stage_one(train, validation)
+        self._fit_stage_two(train, validation)
+
+        started = time.perf_counter()
+        deterministic = deterministic_copy(self.network_)
+        predicted = deterministic.predict(
+            validation["inputs"], batch_size=4096, verbose=0
+        )
+        self.noise_variance_ = np.mean((predicted - validation["targets"]) ** 2, axis=0)
+        self.timings_["noise"] = time.perf_counter() - started
+        self._sampler = None
+        return self
+
+    def _fit_scalers(self, train):
+        self.freq_ = train.index.freqstr
+        self.target_scaler_ = TargetScaler(self.transform).fit(train[self.target])
+        names = list(self.features)
+        values = train[names].to_numpy()
+        self.feature_mean_ = values.mean(axis=0) if names else np.zeros(0)
+        spread = values.std(axis=0) if names else np.zeros(0)
+        # A feature constant over training is centred, not divided by zero.
+        self.feature_scale_ = np.where(spread > 0, spread, 1.0)
+        calendar = calendar_features(train.index) if self.calendar else None
+        self.calendar_columns_ = [] if calendar is None else list(calendar.columns)
+        self.feature_columns_ = self.calendar_columns_ + names
+
+    def _feature_matrix(self, data):
+        """Scaled features of every step, shape ``(N, F)``."""
+        names = list(self.features)
+        user = (data[names].to_numpy() - self.feature_mean_) / self.feature_scale_
+        if not self.calendar_columns_:
+            return user
+        calendar = calendar_features(data.index)
+        missing = sorted(set(self.calendar_columns_) - set(calendar.columns))
+        if missing:
+            raise ValueError(
+                f"Calendar columns {missing} seen in training are not produced for "
+                f"data of frequency {data.index.freqstr!r} (trained on {self.freq_!r})."
+            )
+        return np.hstack([calendar[self.calendar_columns_].to_numpy(), user])
+
+    def _windows(self, data, first_target=None, end=None):
+        """Network inputs, targets and levels of the windows in a period."""
+        scaled = self.target_scaler_.forward(data[self.target].to_numpy())
+        positions = window_positions(
+            len(data), self.lookback, self.horizon, first_target, end
+        )
+        inputs, targets = make_windows(scaled, positions, self.lookback, self.horizon)
+        level = window_levels(inputs, self.window_normalisation)
+        network_inputs = {"window": (inputs - level[:, None])[..., None]}
+        if self.feature_columns_:
+            features = self._feature_matrix(data)
+            # -> (W, H, F) -> (W, H * F)
+            steps = features[positions[:, None] + np.arange(self.horizon)]
+            network_inputs["features"] = steps.reshape(len(positions), -1)
+        return {
+            "inputs": {k: v.astype("float32") for k, v in network_inputs.items()},
+            "targets": (targets - level[:, None]).astype("float32"),
+            "level": level,
+            "positions": positions,
+        }
+
+    def _fit_stage_one(self, train, validation):
+        started = time.perf_counter()
+        self.encoder_ = build_encoder(
+            self.lookback, self.encoder_units, self.dropout, self.encoder_dropout_at
+        )
+        steps = self.horizon + (self.lookback if self.reconstruct else 0)
+        self.autoencoder_ = build_autoencoder(self.encoder_, steps, self.decoder_units)
+
+        def targets(part):
+            if not self.reconstruct:
+                return part["targets"]
+            return np.hstack([part["inputs"]["window"][..., 0], part["targets"]])
+
+        self.history_["encoder"] = fit_model(
+            self.autoencoder_,
+            (train["inputs"]["window"], targets(train)),
+            (validation["inputs"]["window"], targets(validation)),
+            stage="stage 1 (encoder-decoder)",
+            epochs=self.encoder_epochs,
+            batch_size=self.batch_size,
+            learning_rate=self.learning_rate,
+            patience=self.patience,
+        )
+        self.timings_["stage_one"] = time.perf_counter() - started
+
+    def _fit_stage_two(self, train, validation):
+        started = time.perf_counter()
+        # Frozen before the stage-two model is compiled, so it takes effect.
+        self.encoder_.trainable = False
+        self.network_ = build_prediction_network(
+            self.encoder_,
+            self.horizon,
+            len(self.feature_columns_),
+            self.recent_steps,
+            self.hidden_units,
+            self.dropout,
+        )
+        self.history_["network"] = fit_model(
+            self.network_,
+            (train["inputs"], train["targets"]),
+            (validation["inputs"], validation["targets"]),
+            stage="stage 2 (prediction network)",
+            epochs=self.network_epochs,
+            batch_size=self.batch_size,
+            learning_rate=self.learning_rate,
+            patience=self.patience,
+        )
+        self.timings_["stage_two"] = time.perf_counter() - started
+
+    # -------------------------------------------------------------- predict
+
+    def _check_fitted(self):
+        if not hasattr(self, "network_"):
+            raise RuntimeError(
+                "This TwoStageForecaster is not fitted yet; call `fit` first or "
+                "`TwoStageForecaster.load` a saved one."
+            )
+
+    def predict(self, frame, start=None, num_samples=None, levels=None, seed=None):
+        """Forecast every window whose targets start at or after `start`.
+
+        Each window reads the `lookback` observed steps before its origin, so
+        this is a one-origin-per-step backtest over the period.
+
+        Parameters
+        ----------
+        frame
+            Like the data given to `fit`, covering `lookback` steps before
+            `start` and the period to forecast.
+        start
+            First target timestamp; ``None`` for the earliest possible.
+        num_samples, levels, seed
+            Override the constructor's values for this call.
+
+        Returns
+        -------
+        Forecast
+            With ``actual`` filled from `frame`.
+        """
+        self._check_fitted()
+        data = check_frame(frame, self.target, list(self.features))
+        first = 0 if start is None else data.index.searchsorted(pd.Timestamp(start))
+        if (
+            first >= len(data) - self.horizon + 1
+            or len(data) < self.lookback + self.horizon
+        ):
+            raise ValueError(
+                f"Invalid value for argument `start`: {start} leaves no window of "
+                f"lookback {self.lookback} and horizon {self.horizon} in the data "
+                f"({data.index[0]} to {data.index[-1]})."
+            )
+        if first < self.lookback and start is not None:
+            raise ValueError(
+                f"Invalid value for argument `start`: expected a timestamp with at "
+                f"least lookback={self.lookback} steps before it, received {start}."
+            )
+        windows = self._windows(data, first_target=first)
+        actual = data[self.target].to_numpy()
+        return self._sample_forecast(
+            windows, data.index, actual, num_samples, levels, seed
+        )
+
+    def _sample_forecast(self, windows, index, actual, num_samples, levels, seed):
+        num_samples = checks.positive_int(
+            "num_samples", self.num_samples if num_samples is None else num_samples
+        )
+        levels = checks.levels(self.levels if levels is None else levels)
+        seed = checks.non_negative_int("seed", self.seed if seed is None else seed)
+        if getattr(self, "_sampler", None) is None:
+            self._sampler = MCSampler(self.network_)
+
+        samples = self._sampler.sample(windows["inputs"], num_samples, seed)
+        if (
+            self._sampler.has_dropout
+            and num_samples > 1
+            and np.ptp(samples, 0).max() == 0
+        ):
+            raise RuntimeError(
+                "All MC-dropout samples are identical although the dropout rate is "
+                f"{self.dropout}: dropout is not active at inference, so the model "
+                "variance would be zero. Check that the model uses MCDropout(mc=True)."
+            )
+        positions = windows["positions"]
+        steps = positions[:, None] + np.arange(self.horizon)
+        return build_forecast(
+            samples,
+            self.noise_variance_,
+            levels,
+            self.target_scaler_,
+            offsets=windows["level"],
+            timestamps=index[steps.ravel()].to_numpy().reshape(steps.shape),
+            origins=index[positions - 1],
+            actual=None if actual is None else actual[steps],
+        )
+
+    def embed(self, windows):
+        """The encoder's deterministic embedding of raw windows.
+
+        Parameters
+        ----------
+        windows
+            Values in the series' units, shape ``(B, L)``.
+
+        Returns
+        -------
+        numpy.ndarray
+            Shape ``(B, E)``.
+        """
+        self._check_fitted()
+        scaled = self.target_scaler_.forward(np.asarray(windows, dtype="float64"))
+        level = window_levels(scaled, self.window_normalisation)
+        encoder = deterministic_copy(self.encoder_)
+        return encoder.predict((scaled - level[:, None])[..., None], verbose=0)
+
+    # ------------------------------------------------------------- persist
+
+    def save(self, path):
+        """Write the fitted models and state to the folder `path`."""
+        from uberforecast.persistence import save_forecaster
+
+        self._check_fitted()
+        save_forecaster(self, path)
+
+    @classmethod
+    def load(cls, path):
+        """Load a forecaster written by `save`."""
+        from uberforecast.persistence import load_forecaster
+
+        return load_forecaster(cls, path)
