@@ -1,5 +1,10 @@
 """Two-stage probabilistic forecasting: LSTM encoder, MLP, MC-dropout intervals."""
 
+import os
+
+# TensorFlow's C++ start-up notices drown the log; a user's own setting wins.
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
 from uberforecast.data import (
     CHICAGO_EVENTS,
     CHICAGO_WEATHER,

@@ -47,13 +47,11 @@ class Forecast:
 def interval_columns(levels):
     """``['lower_80', 'upper_80', ...]`` for `levels`."""
     return [
-        f"{side}_{_level_name(level)}"
-        for level in levels
-        for side in ("lower", "upper")
+        f"{side}_{level_name(level)}" for level in levels for side in ("lower", "upper")
     ]
 
 
-def _level_name(level):
+def level_name(level):
     return f"{level:g}".replace(".", "_")
 
 
@@ -109,12 +107,8 @@ def build_forecast(
     for level in levels:
         z = norm.ppf(0.5 + level / 200)
         # Bounds go through the monotone inverse transform; never mean +- std.
-        columns[f"lower_{_level_name(level)}"] = scaler.inverse(
-            center - z * std
-        ).ravel()
-        columns[f"upper_{_level_name(level)}"] = scaler.inverse(
-            center + z * std
-        ).ravel()
+        columns[f"lower_{level_name(level)}"] = scaler.inverse(center - z * std).ravel()
+        columns[f"upper_{level_name(level)}"] = scaler.inverse(center + z * std).ravel()
     index = pd.DatetimeIndex(np.asarray(timestamps).ravel(), name="timestamp")
     frame = pd.DataFrame(columns, index=index)
     return Forecast(frame, tuple(levels), samples, model_variance, noise_variance)

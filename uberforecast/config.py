@@ -1,0 +1,135 @@
+"""Run configuration: defaults, TOML files and command-line overrides.
+
+The defaults below are the Chicago run; ``pipelines/configs/chicago.toml``
+spells them out (a test keeps the two equal). A config file or a
+``--set section.key=value`` override changes only what it names; an unknown
+section or key is an error.
+"""
+
+from __future__ import annotations
+
+import copy
+import tomllib
+from pathlib import Path
+
+import tomli_w
+
+from uberforecast.data import CHICAGO_EVENTS, CHICAGO_WEATHER
+
+DEFAULTS = {
+    "data": {
+        # "chicago" (embedded) or "csv" (read from `path`).
+        "source": "chicago",
+        "path": "",
+        "time_column": "date",
+        "target": "ridership",
+        "features": list(CHICAGO_WEATHER + CHICAGO_EVENTS),
+        # Empty: inferred from the timestamps.
+        "freq": "",
+        "validation_size": 365,
+        "test_size": 365,
+    },
+    "model": {
+        "lookback": 28,
+        "horizon": 1,
+        "transform": "auto",
+        "window_normalisation": "last",
+        "calendar": True,
+        "encoder_units": [128, 32],
+        "decoder_units": 32,
+        "reconstruct": False,
+        "encoder_dropout_at": ["between", "embedding"],
+        "hidden_units": [128, 64, 16],
+        "recent_steps": 0,
+        "dropout": 0.1,
+        "encoder_epochs": 50,
+        "network_epochs": 50,
+        "batch_size": 128,
+        "learning_rate": 0.001,
+        "patience": 5,
+        "num_samples": 100,
+        "levels": [80, 95],
+        "seed": 0,
+    },
+    "run": {
+        "output_dir": "outputs/chicago",
+        # 0: the frequency's natural season (7 for daily data).
+        "season": 0,
+    },
+}
+
+
+def load_config(path=None, overrides=()):
+    """The defaults, updated by a TOML file and then by overrides.
+
+    Parameters
+    ----------
+    path
+        A TOML file with any of the sections ``data``, ``model``, ``run``.
+        Default: ``None`` (the defaults alone).
+    overrides
+        Strings ``"section.key=value"``, the value in TOML syntax (strings
+        may go unquoted). Default: ``()``.
+
+    Returns
+    -------
+    dict
+        The resolved configuration.
+    """
+    config = copy.deepcopy(DEFAULTS)
+    if path is not None:
+        path = Path(path)
+        if not path.is_file():
+            raise FileNotFoundError(f"Config file not found: {path}")
+        with path.open("rb") as file:
+            try:
+                update(config, tomllib.load(file), source=str(path))
+            except tomllib.TOMLDecodeError as error:
+                raise ValueError(
+                    f"Config file {path} is not valid TOML: {error}"
+                ) from None
+    for override in overrides:
+        key, value = parse_override(override)
+        section, name = key.split(".", 1)
+        update(config, {section: {name: value}}, source=f"--set {override}")
+    return config
+
+
+def parse_override(text):
+    """``"model.lookback=14"`` to ``("model.lookback", 14)``."""
+    key, sep, raw = text.partition("=")
+    key = key.strip()
+    if not sep or key.count(".") != 1:
+        raise ValueError(
+            f"Invalid override {text!r}: expected 'section.key=value', e.g. "
+            "'model.lookback=14'."
+        )
+    try:
+        value = tomllib.loads(f"value = {raw.strip()}")["value"]
+    except tomllib.TOMLDecodeError:
+        value = raw.strip()
+    return key, value
+
+
+def update(config, changes, source):
+    """Apply `changes` to `config` in place, refusing unknown names."""
+    for section, values in changes.items():
+        if section not in config:
+            raise ValueError(
+                f"Unknown config section {section!r} in {source}; expected one of "
+                f"{list(config)}."
+            )
+        if not isinstance(values, dict):
+            raise ValueError(f"Config section {section!r} in {source} must be a table.")
+        for name, value in values.items():
+            if name not in config[section]:
+                raise ValueError(
+                    f"Unknown config key {section}.{name} in {source}; "
+                    f"{section} has {sorted(config[section])}."
+                )
+            config[section][name] = value
+
+
+def write_config(config, path):
+    """Write a resolved configuration as TOML."""
+    Path(path).write_text(tomli_w.dumps(config))

@@ -1,0 +1,153 @@
+"""The main job: load, fit both stages, forecast the test period, score, write."""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from pathlib import Path
+
+import pandas as pd
+
+from uberforecast.baselines import SeasonalNaive
+from uberforecast.config import write_config
+from uberforecast.data import check_frame, load_chicago, load_csv, split_sizes
+from uberforecast.evaluation import score_frame, season_for
+from uberforecast.forecaster import TwoStageForecaster
+
+logger = logging.getLogger(__name__)
+
+
+def load_data(data_config):
+    """The frame a `data` config section names, checked."""
+    target, features = data_config["target"], list(data_config["features"])
+    freq = data_config["freq"] or None
+    if data_config["source"] == "chicago":
+        return check_frame(load_chicago(), target, features, freq)
+    if data_config["source"] == "csv":
+        if not data_config["path"]:
+            raise ValueError("data.source is 'csv' but data.path is empty.")
+        return load_csv(
+            data_config["path"], data_config["time_column"], target, features, freq
+        )
+    raise ValueError(
+        "Invalid value for config key `data.source`: expected 'chicago' or 'csv', "
+        f"received {data_config['source']!r}."
+    )
+
+
+def run_job(config):
+    """Run the whole job for a resolved config (see `uberforecast.config`).
+
+    Returns
+    -------
+    dict
+        ``scores`` (model name to metrics), ``timings`` (seconds per stage),
+        ``forecast`` (the model's `Forecast`) and ``output_dir``.
+    """
+    data_config, model_config = config["data"], config["model"]
+    frame = load_data(data_config)
+    validation_size, test_size = (
+        data_config["validation_size"],
+        data_config["test_size"],
+    )
+    horizon, lookback = model_config["horizon"], model_config["lookback"]
+    train_size = split_sizes(len(frame), validation_size, test_size, lookback, horizon)
+    test_start = frame.index[train_size + validation_size]
+    fitting = frame.iloc[: train_size + validation_size]
+    logger.info(
+        "%d steps: training to %s, validation to %s, test from %s to %s",
+        len(frame),
+        frame.index[train_size - 1],
+        fitting.index[-1],
+        test_start,
+        frame.index[-1],
+    )
+
+    timings = {}
+    started = time.perf_counter()
+    model = TwoStageForecaster(
+        data_config["target"],
+        tuple(data_config["features"]),
+        validation_size=validation_size,
+        **_model_arguments(model_config),
+    ).fit(fitting)
+    timings.update({f"fit_{name}": value for name, value in model.timings_.items()})
+    timings["fit_total"] = time.perf_counter() - started
+    logger.info(
+        "Fitted: stage one %.1fs, stage two %.1fs, noise %.1fs",
+        model.timings_["stage_one"],
+        model.timings_["stage_two"],
+        model.timings_["noise"],
+    )
+
+    started = time.perf_counter()
+    forecast = model.predict(frame, start=test_start)
+    timings["predict"] = time.perf_counter() - started
+    logger.info("Forecast the test period in %.1fs", timings["predict"])
+
+    target = frame[data_config["target"]]
+    season = config["run"]["season"] or season_for(frame.index.freqstr)
+    naive = SeasonalNaive(season, horizon, model_config["levels"])
+    naive_frame = naive.fit(fitting[target.name], validation_size).predict(
+        target, test_start
+    )
+    history = target.iloc[:train_size]
+    levels = forecast.levels
+    scores = {
+        "two-stage": score_frame(forecast.frame, levels, history, season),
+        "seasonal naive": score_frame(naive_frame, levels, history, season),
+    }
+
+    output_dir = Path(config["run"]["output_dir"])
+    _write_outputs(output_dir, config, model, forecast, scores, timings)
+    return {
+        "scores": scores,
+        "timings": timings,
+        "forecast": forecast,
+        "output_dir": output_dir,
+    }
+
+
+def _model_arguments(model_config):
+    """Constructor arguments from the `model` config section, lists as tuples."""
+    return {
+        key: tuple(value) if isinstance(value, list) else value
+        for key, value in model_config.items()
+    }
+
+
+def _write_outputs(output_dir, config, model, forecast, scores, timings):
+    from uberforecast.plotting import fan_chart
+
+    output_dir.mkdir(parents=True, exist_ok=True)
+    forecast.frame.to_csv(output_dir / "forecasts.csv")
+    metrics = {
+        "scores": scores,
+        "timings_seconds": timings,
+        "noise_variance": model.noise_variance_.tolist(),
+    }
+    (output_dir / "metrics.json").write_text(json.dumps(metrics, indent=2))
+    write_config(config, output_dir / "config.toml")
+    model.save(output_dir / "model")
+
+    ax = fan_chart(
+        forecast.frame,
+        forecast.levels,
+        title=f"{config['data']['target']}: test period",
+    )
+    ax.figure.tight_layout()
+    ax.figure.savefig(output_dir / "fan_chart.png", dpi=110)
+    import matplotlib.pyplot as plt
+
+    plt.close(ax.figure)
+    logger.info(
+        "Wrote forecasts, metrics, config, model and fan chart to %s", output_dir
+    )
+
+
+def scores_table(scores):
+    """The scores as a frame, one row per model, for printing."""
+    table = pd.DataFrame(scores).T
+    table.index.name = "model"
+    return table
