@@ -227,20 +227,20 @@ def _index_problems(index, freq, where):
     unsorted = np.flatnonzero(steps < 0) + 1
     if unsorted.size:
         problems.append(f"timestamps out of order at {where(unsorted)}")
-    if problems or len(index) < 3 and freq is None:
-        if not problems:
-            problems.append("too few timestamps to infer the frequency; pass `freq`")
-        return problems
-
-    freq = freq or _infer_freq(index)
+    # Gaps are judged on the sorted distinct timestamps, so one message can
+    # name duplicates, disorder and gaps together.
+    distinct = index.unique().sort_values()
+    if freq is None and len(distinct) < 3:
+        return problems + ["too few timestamps to infer the frequency; pass `freq`"]
+    freq = freq or _infer_freq(distinct)
     if freq is None:
-        return [
+        return problems + [
             "a frequency that cannot be inferred from the timestamps (irregular "
             "spacing); pass `freq`, e.g. 'D' or 'h'"
         ]
-    expected = pd.date_range(index[0], index[-1], freq=freq)
-    missing = expected.difference(index)
-    off_grid = index.difference(expected)
+    expected = pd.date_range(distinct[0], distinct[-1], freq=freq)
+    missing = expected.difference(distinct)
+    off_grid = distinct.difference(expected)
     if len(missing):
         listed = ", ".join(str(t) for t in missing[:_MAX_LISTED])
         more = len(missing) - _MAX_LISTED
@@ -260,15 +260,15 @@ def _infer_freq(index):
     freq = pd.infer_freq(index) if len(index) >= 3 else None
     if freq is not None:
         return freq
-    steps = pd.Series(np.diff(index.asi8))
-    if steps.empty or (steps <= 0).any():
+    steps = pd.Series(index[1:] - index[:-1])
+    if steps.empty or (steps <= pd.Timedelta(0)).any():
         return None
     # With gaps pandas gives up; the most common step, if every step is a
     # multiple of it, is the frequency and the gaps are reported as missing.
-    step = int(steps.mode().iloc[0])
-    if (steps % step).any():
+    step = steps.mode().iloc[0]
+    if (steps % step != pd.Timedelta(0)).any():
         return None
-    return pd.tseries.frequencies.to_offset(pd.Timedelta(step, "ns")).freqstr
+    return pd.tseries.frequencies.to_offset(step).freqstr
 
 
 def _name_rows(index, positions, row_offset, row_word):

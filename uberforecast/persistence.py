@@ -66,8 +66,8 @@ def load_forecaster(cls, path):
     try:
         state = json.loads((path / _STATE_FILE).read_text())
         params = state["params"]
-        network = keras.models.load_model(path / _NETWORK_FILE)
-        autoencoder = keras.models.load_model(path / _AUTOENCODER_FILE)
+        network = keras.models.load_model(path / _NETWORK_FILE, compile=False)
+        autoencoder = keras.models.load_model(path / _AUTOENCODER_FILE, compile=False)
     except Exception as error:  # Keras and json raise many types here.
         raise ValueError(
             f"Could not load the saved forecaster at {path}: the files are "

@@ -1,0 +1,105 @@
+"""Compare model choices on the Chicago validation period (never the test year).
+
+Each variant changes the default config in one or two places, is fitted on the
+data before the test year, and is scored on its validation year: sMAPE of the
+MC mean and the validation MSE on the network's scale. Pick by these columns;
+test-year figures belong to `uberforecast evaluate`.
+
+    python pipelines/validate_choices.py --variants base,norm_mean,recent_7
+"""
+
+import argparse
+import logging
+import time
+
+import pandas as pd
+
+from uberforecast import TwoStageForecaster, metrics
+from uberforecast.config import load_config
+from uberforecast.pipeline import load_data
+
+# Each variant: overrides of the `model` config section.
+VARIANTS = {
+    "base": {},
+    "norm_mean": {"window_normalisation": "mean"},
+    "norm_none": {"window_normalisation": "none"},
+    "recent_7": {"recent_steps": 7},
+    "norm_mean_recent_7": {"window_normalisation": "mean", "recent_steps": 7},
+    "lr_3e-3": {"learning_rate": 3e-3},
+    "batch_256": {"batch_size": 256},
+    "dropout_input": {"encoder_dropout_at": ("input", "between", "embedding")},
+    "dropout_0.05": {"dropout": 0.05},
+    "dropout_0.2": {"dropout": 0.2},
+    "lookback_14": {"lookback": 14},
+    "lookback_56": {"lookback": 56},
+    "no_weather": {"features": ()},
+    "reconstruct": {"reconstruct": True},
+}
+
+
+def score_variant(name, frame, config):
+    data_config = config["data"]
+    arguments = {
+        k: tuple(v) if isinstance(v, list) else v for k, v in config["model"].items()
+    }
+    arguments["features"] = tuple(data_config["features"])
+    arguments.update(VARIANTS[name])
+    fitting = frame.iloc[: len(frame) - data_config["test_size"]]
+    validation_start = fitting.index[-data_config["validation_size"]]
+
+    started = time.perf_counter()
+    model = TwoStageForecaster(
+        data_config["target"],
+        validation_size=data_config["validation_size"],
+        **arguments,
+    ).fit(fitting)
+    seconds = time.perf_counter() - started
+    forecast = model.predict(fitting, start=validation_start).frame
+    return {
+        "variant": name,
+        "val_smape": metrics.smape(forecast["actual"], forecast["mean"]),
+        "val_mse_scaled": min(model.history_["network"]["val_loss"]),
+        "noise_std_scaled": float(model.noise_variance_[0] ** 0.5),
+        "model_std_scaled": float(
+            (forecast["std"] ** 0).mean() * 0
+            + _model_std(model, fitting, validation_start)
+        ),
+        "epochs": f"{len(model.history_['encoder']['loss'])}+"
+        f"{len(model.history_['network']['loss'])}",
+        "fit_seconds": seconds,
+    }
+
+
+def _model_std(model, fitting, start):
+    forecast = model.predict(fitting, start=start)
+    return float(forecast.model_variance.mean() ** 0.5)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--variants",
+        default=",".join(VARIANTS),
+        help=f"comma-separated, from {', '.join(VARIANTS)}",
+    )
+    parser.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        help="config override applied to every variant",
+    )
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.WARNING)
+    config = load_config(overrides=args.set)
+    frame = load_data(config["data"])
+    rows = []
+    for name in args.variants.split(","):
+        rows.append(score_variant(name, frame, config))
+        print(
+            pd.DataFrame(rows).to_string(index=False, float_format="{:.4f}".format),
+            flush=True,
+        )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,31 @@
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from uberforecast.config import DEFAULTS, load_config, parse_override
+
+CONFIGS = Path(__file__).parents[1] / "pipelines" / "configs"
+
+
+def test_chicago_config_spells_out_the_defaults():
+    with (CONFIGS / "chicago.toml").open("rb") as file:
+        assert tomllib.load(file) == DEFAULTS
+
+
+def test_overrides_parse_toml_values():
+    assert parse_override("model.lookback=14") == ("model.lookback", 14)
+    assert parse_override("model.levels=[50, 90]") == ("model.levels", [50, 90])
+    assert parse_override("data.path=some/file.csv") == ("data.path", "some/file.csv")
+
+
+def test_unknown_key_is_refused():
+    with pytest.raises(ValueError, match="Unknown config key model.lookbak"):
+        load_config(overrides=["model.lookbak=3"])
+
+
+def test_override_wins_over_file(tmp_path):
+    path = tmp_path / "c.toml"
+    path.write_text("[model]\nlookback = 10\nhorizon = 2\n")
+    config = load_config(path, ["model.lookback=12"])
+    assert config["model"]["lookback"] == 12 and config["model"]["horizon"] == 2
