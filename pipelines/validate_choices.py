@@ -25,6 +25,7 @@ VARIANTS = {
     "norm_none": {"window_normalisation": "none"},
     "recent_7": {"recent_steps": 7},
     "norm_mean_recent_7": {"window_normalisation": "mean", "recent_steps": 7},
+    "norm_none_recent_7": {"window_normalisation": "none", "recent_steps": 7},
     "lr_3e-3": {"learning_rate": 3e-3},
     "batch_256": {"batch_size": 256},
     "dropout_input": {"encoder_dropout_at": ("input", "between", "embedding")},
@@ -54,25 +55,18 @@ def score_variant(name, frame, config):
         **arguments,
     ).fit(fitting)
     seconds = time.perf_counter() - started
-    forecast = model.predict(fitting, start=validation_start).frame
+    forecast = model.predict(fitting, start=validation_start)
+    frame = forecast.frame
     return {
         "variant": name,
-        "val_smape": metrics.smape(forecast["actual"], forecast["mean"]),
+        "val_smape": metrics.smape(frame["actual"], frame["mean"]),
         "val_mse_scaled": min(model.history_["network"]["val_loss"]),
         "noise_std_scaled": float(model.noise_variance_[0] ** 0.5),
-        "model_std_scaled": float(
-            (forecast["std"] ** 0).mean() * 0
-            + _model_std(model, fitting, validation_start)
-        ),
+        "model_std_scaled": float(forecast.model_variance.mean() ** 0.5),
         "epochs": f"{len(model.history_['encoder']['loss'])}+"
         f"{len(model.history_['network']['loss'])}",
         "fit_seconds": seconds,
     }
-
-
-def _model_std(model, fitting, start):
-    forecast = model.predict(fitting, start=start)
-    return float(forecast.model_variance.mean() ** 0.5)
 
 
 def main():

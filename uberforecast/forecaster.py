@@ -62,7 +62,8 @@ class TwoStageForecaster:
         `TargetScaler`). Default: ``"auto"``.
     window_normalisation
         Level subtracted from each window: ``"last"`` input, ``"mean"`` or
-        ``"none"``. Default: ``"last"``.
+        ``"none"``. Default: ``"none"`` (best on the Chicago validation year,
+        see ``docs/benchmarks.md``).
     calendar
         Add calendar features derived from the timestamps. Default: ``True``.
     encoder_units
@@ -78,7 +79,8 @@ class TwoStageForecaster:
     hidden_units
         MLP sizes. Default: ``(128, 64, 16)``.
     recent_steps
-        Last window values fed to the MLP beside the embedding. Default: ``0``.
+        Last window values fed to the MLP beside the embedding.
+        Default: ``7`` (a week of lags; see ``docs/benchmarks.md``).
     dropout
         MC-dropout rate in encoder and MLP. Default: ``0.1``.
     encoder_epochs, network_epochs
@@ -118,14 +120,14 @@ class TwoStageForecaster:
         horizon=1,
         validation_size=365,
         transform="auto",
-        window_normalisation="last",
+        window_normalisation="none",
         calendar=True,
         encoder_units=(128, 32),
         decoder_units=32,
         reconstruct=False,
         encoder_dropout_at=("between", "embedding"),
         hidden_units=(128, 64, 16),
-        recent_steps=0,
+        recent_steps=7,
         dropout=0.1,
         encoder_epochs=50,
         network_epochs=50,
