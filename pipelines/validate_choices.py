@@ -26,6 +26,7 @@ VARIANTS = {
     "recent_7": {"recent_steps": 7},
     "norm_mean_recent_7": {"window_normalisation": "mean", "recent_steps": 7},
     "norm_none_recent_7": {"window_normalisation": "none", "recent_steps": 7},
+    "transform_none": {"transform": "none"},
     "lr_3e-3": {"learning_rate": 3e-3},
     "batch_256": {"batch_size": 256},
     "dropout_input": {"encoder_dropout_at": ("input", "between", "embedding")},
@@ -60,6 +61,9 @@ def score_variant(name, frame, config):
     return {
         "variant": name,
         "val_smape": metrics.smape(frame["actual"], frame["mean"]),
+        "val_coverage_95": metrics.coverage(
+            frame["actual"], frame["lower_95"], frame["upper_95"]
+        ),
         "val_mse_scaled": min(model.history_["network"]["val_loss"]),
         "noise_std_scaled": float(model.noise_variance_[0] ** 0.5),
         "model_std_scaled": float(forecast.model_variance.mean() ** 0.5),

@@ -32,7 +32,7 @@ DEFAULTS = {
     "model": {
         "lookback": 28,
         "horizon": 1,
-        "transform": "auto",
+        "transform": "none",
         "window_normalisation": "none",
         "calendar": True,
         "encoder_units": [128, 32],
@@ -41,7 +41,7 @@ DEFAULTS = {
         "encoder_dropout_at": ["between", "embedding"],
         "hidden_units": [128, 64, 16],
         "recent_steps": 7,
-        "dropout": 0.1,
+        "dropout": 0.05,
         "encoder_epochs": 50,
         "network_epochs": 50,
         "batch_size": 128,
