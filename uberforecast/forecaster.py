@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from uberforecast import checks
-from uberforecast.data import check_frame, split_sizes
+from uberforecast.data import check_frame
 from uberforecast.features import calendar_features
 from uberforecast.forecast import build_forecast
 from uberforecast.networks import (
@@ -28,6 +28,7 @@ from uberforecast.windows import (
     WINDOW_NORMALISATIONS,
     TargetScaler,
     make_windows,
+    split_sizes,
     window_levels,
     window_positions,
 )
@@ -257,8 +258,10 @@ class TwoStageForecaster:
         values = train[names].to_numpy()
         self.feature_mean_ = values.mean(axis=0) if names else np.zeros(0)
         spread = values.std(axis=0) if names else np.zeros(0)
-        # A feature constant over training is centred, not divided by zero.
-        self.feature_scale_ = np.where(spread > 0, spread, 1.0)
+        # A feature constant over training is centred, not divided by zero nor
+        # by the rounding error that its std comes out as (1e-17 for 0.1).
+        constant = np.ptp(values, axis=0) == 0 if names else np.zeros(0, bool)
+        self.feature_scale_ = np.where(constant, 1.0, spread)
         calendar = calendar_features(train.index) if self.calendar else None
         self.calendar_columns_ = [] if calendar is None else list(calendar.columns)
         self.feature_columns_ = self.calendar_columns_ + names
@@ -280,7 +283,7 @@ class TwoStageForecaster:
 
     def _windows(self, data, first_target=None, end=None):
         """Network inputs, targets and levels of the windows in a period."""
-        scaled = self.target_scaler_.forward(data[self.target].to_numpy())
+        scaled = self.target_scaler_.forward(data[self.target].to_numpy(), data.index)
         positions = window_positions(
             len(data), self.lookback, self.horizon, first_target, end
         )
