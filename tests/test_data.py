@@ -85,7 +85,9 @@ def _gappy():
 
 
 def test_gaps_are_refused_by_default_with_a_hint_to_fill():
-    with pytest.raises(DataError, match="2 missing timestamps") as error:
+    with pytest.raises(
+        DataError, match=r"missing timestamps for frequency 'h' \(2\)"
+    ) as error:
         check_frame(_gappy(), "y")
     assert "fill='interpolate' or 'ffill'" in str(error.value)
 
@@ -137,6 +139,15 @@ def test_csv_fill(tmp_path):
     with pytest.warns(UserWarning, match="Filled 1 missing timestamps and 1 empty"):
         frame = load_csv(path, "t", "y", fill="interpolate")
     assert frame["y"].tolist() == [1.0, 2.0, 3.0, 4.0, 5.0]
+    # Named as for data without gaps, so a model fitted on it accepts those.
+    assert frame.index.freqstr == "D"
+
+
+def test_gappy_weekly_data_gets_the_gapless_frequency_name():
+    index = pd.date_range("2024-01-07", periods=6, freq="W").delete(2)
+    frame = pd.DataFrame({"y": np.arange(5.0)}, index=index)
+    with pytest.raises(DataError, match=r"'W-SUN' \(1\): 2024-01-21\n"):
+        check_frame(frame, "y")
 
 
 def test_missing_target_and_features_are_named_apart():

@@ -103,7 +103,7 @@ def test_lookback_larger_than_the_series_is_an_argument_error():
         DataError, match=r"argument `lookback`: expected fewer steps than the "
     ) as error:
         split_sizes(30, validation_size=5, test_size=0, lookback=40, horizon=1)
-    assert str(error.value).endswith("received 40.")
+    assert "rows (30), received 40. Lookback 40 + horizon 1" in str(error.value)
 
 
 @pytest.mark.parametrize(

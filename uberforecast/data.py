@@ -232,7 +232,7 @@ def _check_columns(frame, target, features):
 def _problems_message(problems):
     """One message listing every problem, with a hint where a fill would help."""
     message = "The data has problems:\n- " + "\n- ".join(problems)
-    if any(p.startswith("empty values") or "missing timestamps" in p for p in problems):
+    if any(p.startswith(("empty values", "missing timestamps")) for p in problems):
         message += (
             f"\nMissing timestamps and empty values can be filled explicitly with "
             f"fill={FILL_POLICIES[0]!r} or {FILL_POLICIES[1]!r} "
@@ -303,8 +303,8 @@ def _index_problems(index, freq, where, fill=None):
     off_grid = distinct.difference(expected)
     if len(missing) and fill is None:
         problems.append(
-            f"{len(missing)} missing timestamps for frequency {freq!r}: "
-            + _name_times(missing)
+            f"missing timestamps for frequency {freq!r} ({len(missing)}): "
+            + _name_times(missing, distinct)
         )
     if len(off_grid):
         problems.append(
@@ -329,7 +329,7 @@ def _fill_gaps(values, freq, fill):
         filled = filled.interpolate(method="linear", limit_area="inside")
 
     left = [
-        f"{name!r} at {_name_times(filled.index[filled[name].isna()])}"
+        f"{name!r} at {_name_times(filled.index[filled[name].isna()], grid)}"
         for name in filled.columns
         if filled[name].isna().any()
     ]
@@ -348,14 +348,9 @@ def _fill_gaps(values, freq, fill):
 
 def _infer_freq(index):
     """The pandas frequency of `index`, tolerating gaps; ``None`` if irregular."""
-    if len(index) >= 3:
-        with warnings.catch_warnings():
-            # pandas 3 warns on every call that the result will become an
-            # offset; both forms are turned into the string here.
-            warnings.simplefilter("ignore", DeprecationWarning)
-            freq = pd.infer_freq(index)
-        if freq is not None:
-            return pd.tseries.frequencies.to_offset(freq).freqstr
+    freq = _pandas_freq(index)
+    if freq is not None:
+        return freq
     steps = pd.Series(index[1:] - index[:-1])
     if steps.empty or (steps <= pd.Timedelta(0)).any():
         return None
@@ -364,7 +359,22 @@ def _infer_freq(index):
     step = steps.mode().iloc[0]
     if (steps % step != pd.Timedelta(0)).any():
         return None
-    return pd.tseries.frequencies.to_offset(step).freqstr
+    # Named as pandas names a grid without gaps ('D', 'W-SUN'), not '24h', so
+    # data with and without gaps get the same frequency.
+    grid = pd.date_range(index[0], periods=3, freq=step)
+    return _pandas_freq(grid) or pd.tseries.frequencies.to_offset(step).freqstr
+
+
+def _pandas_freq(index):
+    """`pandas.infer_freq` as a string, quietly; ``None`` for short indexes."""
+    if len(index) < 3:
+        return None
+    with warnings.catch_warnings():
+        # pandas 3 warns on every call that the result will become an offset;
+        # both forms are turned into the string here.
+        warnings.simplefilter("ignore", DeprecationWarning)
+        freq = pd.infer_freq(index)
+    return None if freq is None else pd.tseries.frequencies.to_offset(freq).freqstr
 
 
 def _name_rows(index, positions, row_offset, row_word):
@@ -378,8 +388,11 @@ def _name_rows(index, positions, row_offset, row_word):
     return labels + (f" and {more} more" if more > 0 else "")
 
 
-def _name_times(timestamps):
-    """'2024-01-01 02:00:00, ... and 3 more' for a few timestamps."""
-    listed = ", ".join(str(t) for t in timestamps[:_MAX_LISTED])
+def _name_times(timestamps, index):
+    """'2024-01-01 02:00:00, ... and 3 more' for a few timestamps of `index`."""
+    # When every timestamp of the data is a midnight they print as dates.
+    dates = bool((index == index.normalize()).all())
+    shown = timestamps[:_MAX_LISTED]
+    listed = ", ".join(str(t.date()) if dates else str(t) for t in shown)
     more = len(timestamps) - _MAX_LISTED
     return listed + (f" and {more} more" if more > 0 else "")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import zipfile
 from pathlib import Path
 
 import keras
@@ -66,34 +67,42 @@ def load_forecaster(cls, path):
     FileNotFoundError
         When `path` is not a folder or lacks one of the saved files.
     ValueError
-        When a file is corrupt, from another format version, or does not
-        match the others; the message names the folder.
+        When a file is damaged, from another format version, or does not
+        match the others; the message names the file.
     """
     path = Path(path)
     state = _read_state(path)
+    network = _load_model(path / _NETWORK_FILE)
+    autoencoder = _load_model(path / _AUTOENCODER_FILE)
+    try:
+        encoder = network.get_layer("encoder")
+    except ValueError as error:
+        raise _damaged(path / _NETWORK_FILE, error) from error
     try:
         forecaster = cls(**state["params"])
-        network = _load_model(path / _NETWORK_FILE)
-        forecaster.network_ = network
-        forecaster.encoder_ = network.get_layer("encoder")
-        forecaster.autoencoder_ = _load_model(path / _AUTOENCODER_FILE)
         forecaster.freq_ = state["freq"]
         forecaster.target_scaler_ = TargetScaler.from_state(state["target_scaler"])
         for name in ("feature_mean", "feature_scale", "noise_variance"):
             setattr(forecaster, f"{name}_", np.asarray(state[name], dtype="float64"))
         for name in ("calendar_columns", "feature_columns", "history", "timings"):
             setattr(forecaster, f"{name}_", state[name])
-    except Exception as error:  # Keras and a damaged state raise many types.
-        raise _corrupt(path, error) from error
+    except (KeyError, TypeError, ValueError) as error:
+        raise _damaged(path / _STATE_FILE, error) from error
+    forecaster.network_, forecaster.encoder_ = network, encoder
+    forecaster.autoencoder_ = autoencoder
     _check_consistent(forecaster, path)
     forecaster._sampler = None
     return forecaster
 
 
-def _corrupt(path, error):
+def _damaged(file, error):
+    if isinstance(error, KeyError):
+        detail = f"it lacks the key {error}"
+    else:
+        detail = f"{type(error).__name__}: {error}"
     return ValueError(
-        f"Could not load the saved forecaster at {path}: the files are corrupt or "
-        f"from another version ({type(error).__name__}: {error})."
+        f"Could not load the saved forecaster: {file} is damaged or from another "
+        f"version ({detail})."
     )
 
 
@@ -114,7 +123,7 @@ def _read_state(path):
         state = json.loads((path / _STATE_FILE).read_text())
         version = state.get("format")
     except (ValueError, AttributeError) as error:
-        raise _corrupt(path, error) from error
+        raise _damaged(path / _STATE_FILE, error) from error
     if version != FORMAT_VERSION:
         raise ValueError(
             f"{path} holds format {version}; this version reads format "
@@ -129,11 +138,21 @@ def _read_state(path):
 
 
 def _load_model(file):
-    # Named here so that loading never depends on the user passing it, nor on
-    # the import that registers it having run.
-    return keras.models.load_model(
-        file, custom_objects={"MCDropout": MCDropout}, compile=False
-    )
+    """A saved Keras model, or an error that names the damaged file."""
+    # Keras says "File not found" for a truncated archive: check it first.
+    if not zipfile.is_zipfile(file):
+        raise ValueError(
+            f"Could not load the saved forecaster: {file} is not a .keras archive "
+            "(truncated or overwritten)."
+        )
+    try:
+        # MCDropout is named here so that loading never depends on the user
+        # passing it, nor on the import that registers it having run.
+        return keras.models.load_model(
+            file, custom_objects={"MCDropout": MCDropout}, compile=False
+        )
+    except Exception as error:  # Keras raises many types for a damaged file.
+        raise _damaged(file, error) from error
 
 
 def _check_consistent(forecaster, path):

@@ -98,13 +98,13 @@ def split_sizes(num_steps, validation_size, test_size, lookback, horizon):
     if lookback >= num_steps:
         raise DataError(
             "Invalid value for argument `lookback`: expected fewer steps than the "
-            f"series' {num_steps} rows ({parts} need {needed} rows), received "
-            f"{lookback}."
+            f"series has rows ({num_steps}), received {lookback}. {parts[0].upper()}"
+            f"{parts[1:]} need at least {needed} rows."
         )
     if num_steps < needed:
         raise DataError(
-            f"The series is too short: it has {num_steps} rows, and {parts} need "
-            f"at least {needed} rows."
+            f"The series is too short: it has {num_steps} rows; {parts} need at "
+            f"least {needed} rows."
         )
     return num_steps - validation_size - test_size
 
@@ -163,10 +163,10 @@ class TargetScaler:
         """Refuse values the transform cannot take, naming where they are."""
         if self.transform_ == "log":
             outside, needs = values <= 0, "positive values"
-            advice = "Use transform='log1p' for counts with zeros, or 'none'."
+            advice = "Fit with transform='log1p' for counts with zeros, or 'none'."
         elif self.transform_ == "log1p":
             outside, needs = values < 0, "values of at least 0"
-            advice = "Use transform='none' for series with negative values."
+            advice = "Fit with transform='none' for series with negative values."
         else:
             return
         if not outside.any():
@@ -177,8 +177,9 @@ class TargetScaler:
             more = int(outside.sum()) - 5
             where = f" (at {shown}" + (f" and {more} more)" if more > 0 else ")")
         raise ValueError(
-            f"The {self.transform_} transform needs {needs}; {int(outside.sum())} "
-            f"values are outside that{where}, the smallest is {values.min()}. " + advice
+            f"The {self.transform_} transform needs {needs}; found "
+            f"{int(outside.sum())} outside that{where}, the smallest "
+            f"{values.min()}. " + advice
         )
 
     def _forward(self, values):
