@@ -3,7 +3,6 @@ import pandas as pd
 import pytest
 
 from uberforecast import DataError, check_frame, load_csv
-from uberforecast.data import split_sizes
 
 
 def _hourly(num_hours=8):
@@ -53,7 +52,7 @@ def test_irregular_spacing_is_refused():
 
 
 def test_missing_columns_are_named():
-    with pytest.raises(DataError, match=r"\['rain'\] are not in the data"):
+    with pytest.raises(DataError, match=r"lacks the feature columns \['rain'\];"):
         check_frame(_hourly(), "y", ["rain"])
 
 
@@ -78,8 +77,116 @@ def test_empty_csv_is_refused(tmp_path):
         load_csv(path, "t", "y")
 
 
-def test_too_short_says_how_many_rows_are_needed():
-    with pytest.raises(DataError, match="need at least 24 \\+|need at least"):
-        split_sizes(30, validation_size=12, test_size=12, lookback=24, horizon=12)
-    with pytest.raises(DataError, match="has 30 steps; lookback 24, horizon 12"):
-        split_sizes(30, validation_size=12, test_size=12, lookback=24, horizon=12)
+def _gappy():
+    """Hourly 0..7 with 02:00 and 03:00 absent and 05:00 empty."""
+    frame = _hourly().drop(_hourly().index[[2, 3]])
+    frame.loc[frame.index[3], "y"] = np.nan
+    return frame
+
+
+def test_gaps_are_refused_by_default_with_a_hint_to_fill():
+    with pytest.raises(
+        DataError, match=r"missing timestamps for frequency 'h' \(2\)"
+    ) as error:
+        check_frame(_gappy(), "y")
+    assert "fill='interpolate' or 'ffill'" in str(error.value)
+
+
+@pytest.mark.parametrize(
+    "fill,expected",
+    [
+        ("interpolate", [0, 1, 2, 3, 4, 5, 6, 7]),
+        ("ffill", [0, 1, 1, 1, 4, 4, 6, 7]),
+    ],
+)
+def test_fill_repairs_gaps_and_says_how_many(fill, expected):
+    with pytest.warns(UserWarning, match="Filled 2 missing timestamps and 1 empty"):
+        filled = check_frame(_gappy(), "y", fill=fill)
+    assert filled["y"].tolist() == expected
+    assert filled.index.freqstr == "h" and len(filled) == 8
+
+
+def test_fill_does_not_invent_values_it_cannot_reach():
+    frame = _gappy()
+    frame.iloc[0, 0] = np.nan  # nothing before the first row to carry or join
+    with pytest.raises(DataError, match="cannot fill .*'y' at 2024-03-01 00:00:00"):
+        check_frame(frame, "y", fill="ffill")
+
+
+def test_fill_does_not_repair_other_faults():
+    frame = pd.concat([_gappy(), _gappy().iloc[[1]]]).sort_index().astype(object)
+    frame.iloc[4, 0] = "n/a"
+    with pytest.raises(DataError) as error:
+        check_frame(frame, "y", fill="interpolate")
+    message = str(error.value)
+    assert "duplicated timestamps" in message and "non-numeric values" in message
+    assert "missing timestamps" not in message
+
+
+def test_clean_data_is_not_touched_by_a_fill(recwarn):
+    checked = check_frame(_hourly(), "y", fill="interpolate")
+    assert checked["y"].tolist() == list(range(8)) and not recwarn.list
+
+
+def test_unknown_fill_policy_is_refused():
+    with pytest.raises(ValueError, match="argument `fill`: expected one of"):
+        check_frame(_hourly(), "y", fill="mean")
+
+
+def test_csv_fill(tmp_path):
+    path = tmp_path / "data.csv"
+    path.write_text("t,y\n2024-01-01,1\n2024-01-02,\n2024-01-04,4\n2024-01-05,5\n")
+    with pytest.warns(UserWarning, match="Filled 1 missing timestamps and 1 empty"):
+        frame = load_csv(path, "t", "y", fill="interpolate")
+    assert frame["y"].tolist() == [1.0, 2.0, 3.0, 4.0, 5.0]
+    # Named as for data without gaps, so a model fitted on it accepts those.
+    assert frame.index.freqstr == "D"
+
+
+def test_gappy_weekly_data_gets_the_gapless_frequency_name():
+    index = pd.date_range("2024-01-07", periods=6, freq="W").delete(2)
+    frame = pd.DataFrame({"y": np.arange(5.0)}, index=index)
+    with pytest.raises(DataError, match=r"'W-SUN' \(1\): 2024-01-21\n"):
+        check_frame(frame, "y")
+
+
+def test_missing_target_and_features_are_named_apart():
+    with pytest.raises(DataError) as error:
+        check_frame(_hourly(), "trips", ["y", "rain"])
+    assert str(error.value) == (
+        "The data lacks the target column 'trips' and the feature columns ['rain']; "
+        "its columns are ['y']."
+    )
+
+
+def test_empty_frame_is_refused():
+    with pytest.raises(DataError, match="no rows"):
+        check_frame(_hourly().iloc[:0], "y")
+
+
+def test_header_only_csv_is_refused(tmp_path):
+    path = tmp_path / "header.csv"
+    path.write_text("t,y\n")
+    with pytest.raises(DataError, match="has a header but no rows"):
+        load_csv(path, "t", "y")
+
+
+def test_infinite_values_are_named():
+    frame = _hourly()
+    frame.iloc[6, 0] = np.inf
+    with pytest.raises(DataError, match=r"infinite values in 'y' at row 6"):
+        check_frame(frame, "y")
+
+
+def test_no_pandas_deprecation_warnings_per_call():
+    # pandas 3 warns on every `infer_freq` and `dayofweek`; a fit calls them many
+    # times, so each would be a flood.
+    import warnings
+
+    from uberforecast import calendar_features
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        checked = check_frame(_hourly(48), "y")
+        calendar_features(checked.index)
+    assert [str(w.message) for w in caught] == []

@@ -1,9 +1,11 @@
 import numpy as np
 import pytest
 
+from uberforecast import DataError
 from uberforecast.windows import (
     TargetScaler,
     make_windows,
+    split_sizes,
     window_levels,
     window_positions,
 )
@@ -82,3 +84,32 @@ def test_inverse_std_scales_and_never_shifts():
     scaler = TargetScaler("none").fit([0.0, 10.0])  # mean 5, scale 5
     assert scaler.inverse_std(0.0, 1.0) == pytest.approx(5.0)
     assert scaler.inverse_std(3.0, 1.0) == pytest.approx(5.0)
+
+
+def test_too_short_says_how_many_rows_are_needed():
+    # 24 + 12 for one training window, 12 validation, 12 test: 60 rows.
+    with pytest.raises(DataError, match="it has 30 rows") as error:
+        split_sizes(30, validation_size=12, test_size=12, lookback=24, horizon=12)
+    assert "lookback 24 + horizon 12" in str(error.value)
+    assert "need at least 60 rows" in str(error.value)
+    # Without a test period (as in `fit`): 48.
+    with pytest.raises(DataError, match="need at least 48 rows"):
+        split_sizes(30, validation_size=12, test_size=0, lookback=24, horizon=12)
+    assert split_sizes(60, 12, 12, 24, 12) == 36
+
+
+def test_lookback_larger_than_the_series_is_an_argument_error():
+    with pytest.raises(
+        DataError, match=r"argument `lookback`: expected fewer steps than the "
+    ) as error:
+        split_sizes(30, validation_size=5, test_size=0, lookback=40, horizon=1)
+    assert "rows (30), received 40. Lookback 40 + horizon 1" in str(error.value)
+
+
+@pytest.mark.parametrize(
+    "sizes,name",
+    [((3, 0), "validation_size"), ((12, 5), "test_size"), ((-1, 0), "validation_size")],
+)
+def test_periods_shorter_than_the_horizon_are_refused(sizes, name):
+    with pytest.raises(ValueError, match=f"Invalid value for argument `{name}`"):
+        split_sizes(500, *sizes, lookback=24, horizon=12)

@@ -6,6 +6,9 @@ import argparse
 import logging
 import sys
 import time
+import warnings
+
+from uberforecast.data import FILL_POLICIES, load_csv
 
 _FORMATS = {"smape": "{:.2f}", "mase": "{:.3f}"}
 
@@ -24,6 +27,7 @@ def _run_parser(subparsers):
     run.add_argument("--target", help="column to forecast")
     run.add_argument("--features", help="comma-separated feature columns")
     run.add_argument("--freq", help="pandas frequency, e.g. D or h (default: inferred)")
+    _fill_argument(run)
     run.add_argument("--output", help="output folder (default: outputs/chicago)")
     run.add_argument(
         "--set",
@@ -34,6 +38,56 @@ def _run_parser(subparsers):
     )
     run.add_argument("--quiet", action="store_true", help="log warnings only")
     run.set_defaults(handler=_run)
+
+
+def _fill_argument(parser):
+    parser.add_argument(
+        "--fill",
+        choices=FILL_POLICIES,
+        help="fill missing timestamps and empty values (default: refuse them)",
+    )
+
+
+def _predict_parser(subparsers):
+    predict = subparsers.add_parser(
+        "predict",
+        help="forecast a CSV with a saved model",
+        description="Load a model saved by `run` (its model/ folder), forecast "
+        "every window of the CSV from --start on, and write the forecasts as CSV. "
+        "The CSV needs the model's target and feature columns, observed in every "
+        "row: each forecast reads the lookback rows before it, and the target "
+        "fills the `actual` column.",
+    )
+    predict.add_argument("--model", required=True, help="folder of a saved model")
+    predict.add_argument("--csv", required=True, help="the data to forecast")
+    predict.add_argument(
+        "--time-column", default="date", help="timestamp column (default: date)"
+    )
+    predict.add_argument(
+        "--start", help="first target timestamp (default: the earliest possible)"
+    )
+    _fill_argument(predict)
+    predict.add_argument("--num-samples", type=int, help="MC-dropout passes")
+    predict.add_argument("--seed", type=int, help="seed of the dropout masks")
+    predict.add_argument("--output", help="CSV file to write (default: stdout)")
+    predict.add_argument("--quiet", action="store_true", help="log warnings only")
+    predict.set_defaults(handler=_predict)
+
+
+def _predict(args):
+    from uberforecast.forecaster import TwoStageForecaster
+
+    model = TwoStageForecaster.load(args.model)
+    frame = load_csv(
+        args.csv, args.time_column, model.target, model.features, fill=args.fill
+    )
+    forecast = model.predict(
+        frame, start=args.start, num_samples=args.num_samples, seed=args.seed
+    )
+    forecast.frame.to_csv(args.output or sys.stdout)
+    if args.output:
+        print(f"forecasts: {args.output}")
+    return 0
 
 
 def _overrides(args):
@@ -50,6 +104,8 @@ def _overrides(args):
         overrides.append(f"data.features={names!r}")
     if args.freq:
         overrides.append(f"data.freq={args.freq!r}")
+    if args.fill:
+        overrides.append(f"data.fill={args.fill!r}")
     if args.output:
         overrides.append(f"run.output_dir={args.output!r}")
     return overrides + args.set
@@ -65,7 +121,8 @@ def format_table(table):
             formatters[column] = "{:.1f}".format
         else:
             formatters[column] = _FORMATS.get(column, "{:.3f}").format
-    return shown.to_string(formatters=formatters)
+    # A score that could not be computed (None) shows as n/a.
+    return shown.to_string(formatters=formatters, na_rep="n/a")
 
 
 def _run(args):
@@ -96,17 +153,27 @@ def main(argv=None):
     )
     subparsers = parser.add_subparsers(dest="command", required=True)
     _run_parser(subparsers)
+    _predict_parser(subparsers)
     args = parser.parse_args(argv)
     logging.basicConfig(
         level=logging.WARNING if getattr(args, "quiet", False) else logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         datefmt="%H:%M:%S",
     )
+    # Library warnings (a fill, a score left out) go to the log like the rest,
+    # as their message alone.
+    shown, warnings.showwarning = warnings.showwarning, _log_warning
     try:
         return args.handler(args)
-    except (ValueError, TypeError, FileNotFoundError, ImportError) as error:
+    except (ValueError, TypeError, OSError, ImportError, RuntimeError) as error:
         print(f"uberforecast {args.command}: error: {error}", file=sys.stderr)
         return 2
+    finally:
+        warnings.showwarning = shown
+
+
+def _log_warning(message, category, filename, lineno, file=None, line=None):
+    logging.getLogger("uberforecast").warning("%s", message)
 
 
 if __name__ == "__main__":

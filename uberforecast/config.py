@@ -26,6 +26,9 @@ DEFAULTS = {
         "features": list(CHICAGO_WEATHER + CHICAGO_EVENTS),
         # Empty: inferred from the timestamps.
         "freq": "",
+        # Empty: refuse missing timestamps and empty values; or "interpolate",
+        # "ffill" to fill them (see `uberforecast.check_frame`).
+        "fill": "",
         "validation_size": 365,
         "test_size": 365,
     },

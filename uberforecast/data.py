@@ -1,17 +1,21 @@
 """Loading series from the embedded data set or a CSV, and checking them.
 
 Every check collects all the problems it finds and raises one `DataError`
-that names each problem and the rows where it occurs. Nothing is dropped,
-filled or coerced to NaN on the way.
+that names each problem and the rows where it occurs. Nothing is dropped or
+coerced to NaN on the way, and nothing is filled unless a fill policy is
+asked for explicitly.
 """
 
 from __future__ import annotations
 
 import logging
+import warnings
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+
+from uberforecast import checks
 
 logger = logging.getLogger(__name__)
 
@@ -41,6 +45,7 @@ CHICAGO_EVENTS = tuple(
     for side in ("Away", "Home")
 )
 _MAX_LISTED = 10
+FILL_POLICIES = ("interpolate", "ffill")
 
 
 class DataError(ValueError):
@@ -75,7 +80,7 @@ def load_chicago():
     return frame.astype("float64")
 
 
-def load_csv(path, time_column, target, features=(), freq=None):
+def load_csv(path, time_column, target, features=(), freq=None, fill=None):
     """Read a CSV into a checked frame indexed by time.
 
     Parameters
@@ -90,6 +95,9 @@ def load_csv(path, time_column, target, features=(), freq=None):
         External feature columns. Default: ``()``.
     freq
         Pandas frequency string; inferred when ``None``. Default: ``None``.
+    fill
+        How to fill missing timestamps and empty values (see `check_frame`);
+        ``None`` refuses them. Default: ``None``.
 
     Returns
     -------
@@ -109,6 +117,8 @@ def load_csv(path, time_column, target, features=(), freq=None):
         raw = pd.read_csv(path, dtype=str, keep_default_na=False)
     except pd.errors.EmptyDataError as error:
         raise DataError(f"CSV file {path} is empty.") from error
+    except (pd.errors.ParserError, UnicodeDecodeError) as error:
+        raise DataError(f"CSV file {path} cannot be read: {error}") from error
     if raw.empty:
         raise DataError(f"CSV file {path} has a header but no rows.")
     if time_column not in raw.columns:
@@ -119,10 +129,14 @@ def load_csv(path, time_column, target, features=(), freq=None):
     raw = raw.replace("", np.nan)
     frame = raw.set_index(time_column)
     # Line 1 is the header, so data row i is on line i + 2.
-    return check_frame(frame, target, features, freq, row_offset=2, row_word="line")
+    return check_frame(
+        frame, target, features, freq, fill=fill, row_offset=2, row_word="line"
+    )
 
 
-def check_frame(frame, target, features=(), freq=None, row_offset=0, row_word="row"):
+def check_frame(
+    frame, target, features=(), freq=None, fill=None, row_offset=0, row_word="row"
+):
     """Check a frame and return it with a regular `DatetimeIndex`.
 
     Parameters
@@ -136,6 +150,15 @@ def check_frame(frame, target, features=(), freq=None, row_offset=0, row_word="r
         External feature columns. Default: ``()``.
     freq
         Pandas frequency string; inferred when ``None``. Default: ``None``.
+    fill
+        ``None`` refuses missing timestamps and empty values. ``"interpolate"``
+        inserts the missing timestamps and fills them and empty values
+        linearly between the observed values around them; ``"ffill"`` carries
+        the last observed value forward. A value with nothing observed on the
+        side it needs (e.g. an empty first row) is still refused, and a
+        warning says how many timestamps and values were filled. Duplicated,
+        unsorted, off-grid, non-numeric or infinite values are refused under
+        every policy. Default: ``None``.
     row_offset, row_word
         How rows are named in messages: position + `row_offset`. Defaults:
         ``0`` and ``"row"``.
@@ -157,16 +180,9 @@ def check_frame(frame, target, features=(), freq=None, row_offset=0, row_word="r
             "Invalid type for argument `frame`: expected a pandas DataFrame, "
             f"received {type(frame).__name__}."
         )
-    columns = [target, *features]
-    absent = [name for name in columns if name not in frame.columns]
-    if absent:
-        raise DataError(
-            f"Columns {absent} are not in the data; it has {list(frame.columns)}."
-        )
-    if len(set(columns)) != len(columns):
-        raise DataError(f"Columns are named more than once: {columns}.")
-    if frame.empty:
-        raise DataError("The data has no rows.")
+    if fill is not None:
+        checks.one_of("fill", fill, (None, *FILL_POLICIES))
+    columns = _check_columns(frame, target, list(features))
 
     def where(positions):
         return _name_rows(frame.index, positions, row_offset, row_word)
@@ -175,16 +191,54 @@ def check_frame(frame, target, features=(), freq=None, row_offset=0, row_word="r
     index, bad_times = _parse_index(frame.index)
     if bad_times.size:
         problems.append(f"timestamps that do not parse at {where(bad_times)}")
-    values, value_problems = _numeric_values(frame[columns], where)
+    values, value_problems = _numeric_values(frame[columns], where, fill)
     problems.extend(value_problems)
     if not bad_times.size:
-        problems.extend(_index_problems(index, freq, where))
+        problems.extend(_index_problems(index, freq, where, fill))
     if problems:
-        raise DataError("The data has problems:\n- " + "\n- ".join(problems))
+        raise DataError(_problems_message(problems))
 
-    values.index = pd.DatetimeIndex(index, freq=freq or _infer_freq(index))
-    values.index.name = frame.index.name
+    freq = freq or _infer_freq(index)
+    values.index = index
+    if fill is not None:
+        values, filled = _fill_gaps(values, freq, fill)
+        if filled:
+            warnings.warn(filled, stacklevel=2)
+    values.index = pd.DatetimeIndex(values.index, freq=freq, name=frame.index.name)
     return values
+
+
+def _check_columns(frame, target, features):
+    """The target and feature names, refusing absent or repeated ones."""
+    columns = [target, *features]
+    absent = []
+    if target not in frame.columns:
+        absent.append(f"the target column {target!r}")
+    missing = [name for name in features if name not in frame.columns]
+    if missing:
+        absent.append(f"the feature columns {missing}")
+    if absent:
+        raise DataError(
+            f"The data lacks {' and '.join(absent)}; its columns are "
+            f"{list(frame.columns)}."
+        )
+    if len(set(columns)) != len(columns):
+        raise DataError(f"Columns are named more than once: {columns}.")
+    if frame.empty:
+        raise DataError("The data has no rows.")
+    return columns
+
+
+def _problems_message(problems):
+    """One message listing every problem, with a hint where a fill would help."""
+    message = "The data has problems:\n- " + "\n- ".join(problems)
+    if any(p.startswith(("empty values", "missing timestamps")) for p in problems):
+        message += (
+            f"\nMissing timestamps and empty values can be filled explicitly with "
+            f"fill={FILL_POLICIES[0]!r} or {FILL_POLICIES[1]!r} "
+            "(command line: --fill)."
+        )
+    return message
 
 
 def _parse_index(index):
@@ -194,8 +248,11 @@ def _parse_index(index):
     return pd.DatetimeIndex(parsed), bad
 
 
-def _numeric_values(columns, where):
-    """Columns as float64, and a sentence for each empty or non-numeric cell."""
+def _numeric_values(columns, where, fill=None):
+    """Columns as float64, and a sentence for each kind of bad cell.
+
+    Empty cells are a problem only when there is no fill policy.
+    """
     values, problems = {}, []
     for name in columns.columns:
         raw = columns[name]
@@ -203,7 +260,7 @@ def _numeric_values(columns, where):
         numeric = pd.to_numeric(raw, errors="coerce")
         not_numeric = numeric.isna().to_numpy() & ~empty
         infinite = np.isinf(numeric.to_numpy(dtype="float64", na_value=np.nan))
-        if empty.any():
+        if empty.any() and fill is None:
             problems.append(f"empty values in {name!r} at {where(empty)}")
         if not_numeric.any():
             examples = sorted(set(raw[not_numeric].astype(str)))[:3]
@@ -217,8 +274,11 @@ def _numeric_values(columns, where):
     return pd.DataFrame(values), problems
 
 
-def _index_problems(index, freq, where):
-    """Sentences for duplicated, unsorted and missing timestamps."""
+def _index_problems(index, freq, where, fill=None):
+    """Sentences for duplicated, unsorted, off-grid and missing timestamps.
+
+    Missing timestamps are a problem only when there is no fill policy.
+    """
     problems = []
     duplicated = index.duplicated(keep=False)
     if duplicated.any():
@@ -241,12 +301,10 @@ def _index_problems(index, freq, where):
     expected = pd.date_range(distinct[0], distinct[-1], freq=freq)
     missing = expected.difference(distinct)
     off_grid = distinct.difference(expected)
-    if len(missing):
-        listed = ", ".join(str(t) for t in missing[:_MAX_LISTED])
-        more = len(missing) - _MAX_LISTED
+    if len(missing) and fill is None:
         problems.append(
-            f"{len(missing)} missing timestamps for frequency {freq!r}: {listed}"
-            + (f" and {more} more" if more > 0 else "")
+            f"missing timestamps for frequency {freq!r} ({len(missing)}): "
+            + _name_times(missing, distinct)
         )
     if len(off_grid):
         problems.append(
@@ -255,9 +313,42 @@ def _index_problems(index, freq, where):
     return problems
 
 
+def _fill_gaps(values, freq, fill):
+    """Insert missing timestamps and fill them and empty values by `fill`.
+
+    Returns the filled frame and a sentence saying what was filled (empty
+    when nothing was). Values that the policy cannot reach stay refused.
+    """
+    grid = pd.date_range(values.index[0], values.index[-1], freq=freq)
+    filled = values.reindex(grid)
+    inserted = len(grid) - len(values)
+    empty = int(values.isna().to_numpy().sum())
+    if fill == "ffill":
+        filled = filled.ffill()
+    else:
+        filled = filled.interpolate(method="linear", limit_area="inside")
+
+    left = [
+        f"{name!r} at {_name_times(filled.index[filled[name].isna()], grid)}"
+        for name in filled.columns
+        if filled[name].isna().any()
+    ]
+    if left:
+        raise DataError(
+            f"fill={fill!r} cannot fill values with no observed value on the side "
+            f"it needs (at the start or end of the data): {'; '.join(left)}."
+        )
+    if not inserted and not empty:
+        return filled, ""
+    return filled, (
+        f"Filled {inserted} missing timestamps and {empty} empty values with "
+        f"fill={fill!r}; the filled values are used as if observed."
+    )
+
+
 def _infer_freq(index):
     """The pandas frequency of `index`, tolerating gaps; ``None`` if irregular."""
-    freq = pd.infer_freq(index) if len(index) >= 3 else None
+    freq = _pandas_freq(index)
     if freq is not None:
         return freq
     steps = pd.Series(index[1:] - index[:-1])
@@ -268,7 +359,22 @@ def _infer_freq(index):
     step = steps.mode().iloc[0]
     if (steps % step != pd.Timedelta(0)).any():
         return None
-    return pd.tseries.frequencies.to_offset(step).freqstr
+    # Named as pandas names a grid without gaps ('D', 'W-SUN'), not '24h', so
+    # data with and without gaps get the same frequency.
+    grid = pd.date_range(index[0], periods=3, freq=step)
+    return _pandas_freq(grid) or pd.tseries.frequencies.to_offset(step).freqstr
+
+
+def _pandas_freq(index):
+    """`pandas.infer_freq` as a string, quietly; ``None`` for short indexes."""
+    if len(index) < 3:
+        return None
+    with warnings.catch_warnings():
+        # pandas 3 warns on every call that the result will become an offset;
+        # both forms are turned into the string here.
+        warnings.simplefilter("ignore", DeprecationWarning)
+        freq = pd.infer_freq(index)
+    return None if freq is None else pd.tseries.frequencies.to_offset(freq).freqstr
 
 
 def _name_rows(index, positions, row_offset, row_word):
@@ -282,24 +388,11 @@ def _name_rows(index, positions, row_offset, row_word):
     return labels + (f" and {more} more" if more > 0 else "")
 
 
-def split_sizes(num_steps, validation_size, test_size, lookback, horizon):
-    """Check that a series is long enough and return the training size.
-
-    The training period needs at least one full window, and the validation
-    and test periods at least ``horizon`` steps each.
-
-    Raises
-    ------
-    DataError
-        When the series is too short, saying how many steps are needed.
-    """
-    needed = lookback + horizon + validation_size + test_size
-    train_size = num_steps - validation_size - test_size
-    if validation_size < horizon or test_size < 0 or train_size < lookback + horizon:
-        raise DataError(
-            f"The series has {num_steps} steps; lookback {lookback}, horizon "
-            f"{horizon}, a validation period of {validation_size} and a test "
-            f"period of {test_size} need at least {max(needed, 2 * horizon)} "
-            "(the validation period must hold at least one horizon)."
-        )
-    return train_size
+def _name_times(timestamps, index):
+    """'2024-01-01 02:00:00, ... and 3 more' for a few timestamps of `index`."""
+    # When every timestamp of the data is a midnight they print as dates.
+    dates = bool((index == index.normalize()).all())
+    shown = timestamps[:_MAX_LISTED]
+    listed = ", ".join(str(t.date()) if dates else str(t) for t in shown)
+    more = len(timestamps) - _MAX_LISTED
+    return listed + (f" and {more} more" if more > 0 else "")

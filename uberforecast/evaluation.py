@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 from uberforecast import metrics
 from uberforecast.forecast import level_name
 
@@ -25,13 +27,18 @@ def score_frame(frame, levels, history, season):
     -------
     dict
         ``smape``, ``mase``, and ``coverage_<level>``, ``width_<level>`` per
-        level; coverages as fractions.
+        level; coverages as fractions. ``mase`` is ``None``, with a warning,
+        when the history has no seasonal change to scale by.
     """
     actual, mean = frame["actual"], frame["mean"]
-    scores = {
-        "smape": metrics.smape(actual, mean),
-        "mase": metrics.mase(actual, mean, history, season),
-    }
+    scores = {"smape": metrics.smape(actual, mean), "mase": None}
+    try:
+        metrics.seasonal_scale(history, season)
+    except ValueError as error:
+        # A constant or too short training period has no seasonal scale.
+        warnings.warn(f"{error} It is reported as None.", stacklevel=2)
+    else:
+        scores["mase"] = metrics.mase(actual, mean, history, season)
     for level in levels:
         name = level_name(level)
         lower, upper = frame[f"lower_{name}"], frame[f"upper_{name}"]

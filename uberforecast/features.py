@@ -46,13 +46,13 @@ def calendar_features(index):
     if step < pd.Timedelta(days=1):
         columns |= _one_hot("hour", index.hour, range(24))
     if step <= pd.Timedelta(days=1):
-        columns |= _one_hot("day_of_week", index.dayofweek, range(7))
+        columns |= _one_hot("day_of_week", index.day_of_week, range(7))
         columns |= _holidays(index)
     elif step < pd.Timedelta(days=360):
         columns |= _one_hot("month", index.month, range(1, 13))
     if step < pd.Timedelta(days=360):
         # Fraction of the year, as a point on the unit circle.
-        angle = 2 * np.pi * (index.dayofyear - 1) / 365.25
+        angle = 2 * np.pi * (index.day_of_year - 1) / 365.25
         columns["year_sin"] = np.sin(angle)
         columns["year_cos"] = np.cos(angle)
     return pd.DataFrame(columns, index=index, dtype="float64")

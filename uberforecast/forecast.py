@@ -111,4 +111,20 @@ def build_forecast(
         columns[f"upper_{level_name(level)}"] = scaler.inverse(center + z * std).ravel()
     index = pd.DatetimeIndex(np.asarray(timestamps).ravel(), name="timestamp")
     frame = pd.DataFrame(columns, index=index)
+    _check_finite(frame)
     return Forecast(frame, tuple(levels), samples, model_variance, noise_variance)
+
+
+def _check_finite(frame):
+    """Refuse a forecast with NaN or infinite values rather than return it."""
+    values = frame.drop(columns=["origin", "step", "actual"], errors="ignore")
+    bad = ~np.isfinite(values.to_numpy(dtype="float64"))
+    if bad.any():
+        rows = frame.index[bad.any(axis=1)]
+        columns = list(values.columns[bad.any(axis=0)])
+        raise RuntimeError(
+            f"The forecast has non-finite values in {columns} at {len(rows)} "
+            f"timestamps from {rows[0]}: the network's output overflowed the "
+            "inverse transform or the model diverged. Try transform='none' or a "
+            "lower `learning_rate`."
+        )

@@ -5,13 +5,14 @@ from __future__ import annotations
 import inspect
 import logging
 import time
+import warnings
 
 import keras
 import numpy as np
 import pandas as pd
 
 from uberforecast import checks
-from uberforecast.data import check_frame, split_sizes
+from uberforecast.data import DataError, check_frame
 from uberforecast.features import calendar_features
 from uberforecast.forecast import build_forecast
 from uberforecast.networks import (
@@ -21,13 +22,14 @@ from uberforecast.networks import (
     build_prediction_network,
     deterministic_copy,
 )
-from uberforecast.sampling import MCSampler
+from uberforecast.sampling import MCSampler, check_spread
 from uberforecast.training import fit_model
 from uberforecast.windows import (
     TRANSFORMS,
     WINDOW_NORMALISATIONS,
     TargetScaler,
     make_windows,
+    split_sizes,
     window_levels,
     window_positions,
 )
@@ -248,7 +250,15 @@ class TwoStageForecaster:
         predicted = deterministic.predict(
             validation["inputs"], batch_size=4096, verbose=0
         )
-        self.noise_variance_ = np.mean((predicted - validation["targets"]) ** 2, axis=0)
+        # In float64, which JSON keeps exactly, so a reloaded model's intervals
+        # are bit-identical.
+        residuals = predicted.astype("float64") - validation["targets"]
+        self.noise_variance_ = np.mean(residuals**2, axis=0)
+        if not np.isfinite(self.noise_variance_).all():
+            raise RuntimeError(
+                "Training diverged: the network's validation forecasts are not "
+                "finite. Try a lower `learning_rate` or check the data's scale."
+            )
         self.timings_["noise"] = time.perf_counter() - started
         self._sampler = None
         return self
@@ -260,8 +270,10 @@ class TwoStageForecaster:
         values = train[names].to_numpy()
         self.feature_mean_ = values.mean(axis=0) if names else np.zeros(0)
         spread = values.std(axis=0) if names else np.zeros(0)
-        # A feature constant over training is centred, not divided by zero.
-        self.feature_scale_ = np.where(spread > 0, spread, 1.0)
+        # A feature constant over training is centred, not divided by zero nor
+        # by the rounding error that its std comes out as (1e-17 for 0.1).
+        constant = np.ptp(values, axis=0) == 0 if names else np.zeros(0, bool)
+        self.feature_scale_ = np.where(constant, 1.0, spread)
         calendar = calendar_features(train.index) if self.calendar else None
         self.calendar_columns_ = [] if calendar is None else list(calendar.columns)
         self.feature_columns_ = self.calendar_columns_ + names
@@ -283,7 +295,7 @@ class TwoStageForecaster:
 
     def _windows(self, data, first_target=None, end=None):
         """Network inputs, targets and levels of the windows in a period."""
-        scaled = self.target_scaler_.forward(data[self.target].to_numpy())
+        scaled = self.target_scaler_.forward(data[self.target].to_numpy(), data.index)
         positions = window_positions(
             len(data), self.lookback, self.horizon, first_target, end
         )
@@ -382,47 +394,54 @@ class TwoStageForecaster:
             With ``actual`` filled from `frame`.
         """
         self._check_fitted()
-        data = check_frame(frame, self.target, list(self.features))
-        first = 0 if start is None else data.index.searchsorted(pd.Timestamp(start))
-        if (
-            first >= len(data) - self.horizon + 1
-            or len(data) < self.lookback + self.horizon
-        ):
-            raise ValueError(
-                f"Invalid value for argument `start`: {start} leaves no window of "
-                f"lookback {self.lookback} and horizon {self.horizon} in the data "
-                f"({data.index[0]} to {data.index[-1]})."
-            )
-        if first < self.lookback and start is not None:
-            raise ValueError(
-                f"Invalid value for argument `start`: expected a timestamp with at "
-                f"least lookback={self.lookback} steps before it, received {start}."
-            )
-        windows = self._windows(data, first_target=first)
-        actual = data[self.target].to_numpy()
-        return self._sample_forecast(
-            windows, data.index, actual, num_samples, levels, seed
-        )
-
-    def _sample_forecast(self, windows, index, actual, num_samples, levels, seed):
         num_samples = checks.positive_int(
             "num_samples", self.num_samples if num_samples is None else num_samples
         )
         levels = checks.levels(self.levels if levels is None else levels)
         seed = checks.non_negative_int("seed", self.seed if seed is None else seed)
+        data = check_frame(frame, self.target, list(self.features))
+        if data.index.freqstr != self.freq_:
+            raise DataError(
+                f"The data has frequency {data.index.freqstr!r}, but the model was "
+                f"fitted on data of frequency {self.freq_!r}."
+            )
+        windows = self._windows(data, first_target=self._first_target(data, start))
+        return self._sample_forecast(windows, data, num_samples, levels, seed)
+
+    def _first_target(self, data, start):
+        """Position of the first target step, checked to leave whole windows."""
+        needed = self.lookback + self.horizon
+        if len(data) < needed:
+            raise DataError(
+                f"Invalid value for argument `frame`: expected at least lookback + "
+                f"horizon = {needed} rows, received {len(data)}."
+            )
+        if start is None:
+            return self.lookback
+        first = data.index.searchsorted(pd.Timestamp(start))
+        if not self.lookback <= first <= len(data) - self.horizon:
+            raise ValueError(
+                "Invalid value for argument `start`: expected a timestamp from "
+                f"{data.index[self.lookback]} to {data.index[len(data) - self.horizon]}"
+                f" (lookback={self.lookback} steps before it, horizon="
+                f"{self.horizon} steps from it), received {start}."
+            )
+        return first
+
+    def _sample_forecast(self, windows, data, num_samples, levels, seed):
         if getattr(self, "_sampler", None) is None:
             self._sampler = MCSampler(self.network_)
 
         samples = self._sampler.sample(windows["inputs"], num_samples, seed)
-        if (
-            self._sampler.has_dropout
-            and num_samples > 1
-            and np.ptp(samples, 0).max() == 0
-        ):
-            raise RuntimeError(
-                "All MC-dropout samples are identical although the dropout rate is "
-                f"{self.dropout}: dropout is not active at inference, so the model "
-                "variance would be zero. Check that the model uses MCDropout(mc=True)."
+        if check_spread(self.network_, samples, self.dropout):
+            warnings.warn(
+                f"All {num_samples} MC-dropout samples are identical although "
+                "dropout is on: the network's output does not depend on the "
+                "dropped units (e.g. a constant series with no varying features). "
+                "The model variance is zero; the intervals come from the noise "
+                "variance alone.",
+                # Points at the caller of `predict`.
+                stacklevel=3,
             )
         positions = windows["positions"]
         steps = positions[:, None] + np.arange(self.horizon)
@@ -432,9 +451,9 @@ class TwoStageForecaster:
             levels,
             self.target_scaler_,
             offsets=windows["level"],
-            timestamps=index[steps.ravel()].to_numpy().reshape(steps.shape),
-            origins=index[positions - 1],
-            actual=None if actual is None else actual[steps],
+            timestamps=data.index[steps.ravel()].to_numpy().reshape(steps.shape),
+            origins=data.index[positions - 1],
+            actual=data[self.target].to_numpy()[steps],
         )
 
     def embed(self, windows):

@@ -3,17 +3,27 @@
 from __future__ import annotations
 
 import json
+import zipfile
 from pathlib import Path
 
 import keras
 import numpy as np
 
+from uberforecast.layers import MCDropout
 from uberforecast.windows import TargetScaler
 
 FORMAT_VERSION = 1
 _STATE_FILE = "forecaster.json"
 _NETWORK_FILE = "prediction_network.keras"
 _AUTOENCODER_FILE = "autoencoder.keras"
+# Constructor arguments that JSON turns from tuples into lists.
+_TUPLE_PARAMS = (
+    "features",
+    "encoder_units",
+    "hidden_units",
+    "encoder_dropout_at",
+    "levels",
+)
 
 
 def _plain(value):
@@ -50,8 +60,54 @@ def save_forecaster(forecaster, path):
 
 
 def load_forecaster(cls, path):
-    """Rebuild a forecaster from a folder written by `save_forecaster`."""
+    """Rebuild a forecaster from a folder written by `save_forecaster`.
+
+    Raises
+    ------
+    FileNotFoundError
+        When `path` is not a folder or lacks one of the saved files.
+    ValueError
+        When a file is damaged, from another format version, or does not
+        match the others; the message names the file.
+    """
     path = Path(path)
+    state = _read_state(path)
+    network = _load_model(path / _NETWORK_FILE)
+    autoencoder = _load_model(path / _AUTOENCODER_FILE)
+    try:
+        encoder = network.get_layer("encoder")
+    except ValueError as error:
+        raise _damaged(path / _NETWORK_FILE, error) from error
+    try:
+        forecaster = cls(**state["params"])
+        forecaster.freq_ = state["freq"]
+        forecaster.target_scaler_ = TargetScaler.from_state(state["target_scaler"])
+        for name in ("feature_mean", "feature_scale", "noise_variance"):
+            setattr(forecaster, f"{name}_", np.asarray(state[name], dtype="float64"))
+        for name in ("calendar_columns", "feature_columns", "history", "timings"):
+            setattr(forecaster, f"{name}_", state[name])
+    except (KeyError, TypeError, ValueError) as error:
+        raise _damaged(path / _STATE_FILE, error) from error
+    forecaster.network_, forecaster.encoder_ = network, encoder
+    forecaster.autoencoder_ = autoencoder
+    _check_consistent(forecaster, path)
+    forecaster._sampler = None
+    return forecaster
+
+
+def _damaged(file, error):
+    if isinstance(error, KeyError):
+        detail = f"it lacks the key {error}"
+    else:
+        detail = f"{type(error).__name__}: {error}"
+    return ValueError(
+        f"Could not load the saved forecaster: {file} is damaged or from another "
+        f"version ({detail})."
+    )
+
+
+def _read_state(path):
+    """The JSON state of a saved folder, checked for its files and format."""
     if not path.is_dir():
         raise FileNotFoundError(f"No saved forecaster at {path}: not a folder.")
     absent = [
@@ -65,40 +121,48 @@ def load_forecaster(cls, path):
         )
     try:
         state = json.loads((path / _STATE_FILE).read_text())
-        params = state["params"]
-        network = keras.models.load_model(path / _NETWORK_FILE, compile=False)
-        autoencoder = keras.models.load_model(path / _AUTOENCODER_FILE, compile=False)
-    except Exception as error:  # Keras and json raise many types here.
+        version = state.get("format")
+    except (ValueError, AttributeError) as error:
+        raise _damaged(path / _STATE_FILE, error) from error
+    if version != FORMAT_VERSION:
         raise ValueError(
-            f"Could not load the saved forecaster at {path}: the files are "
-            f"corrupt or from another version ({type(error).__name__}: {error})."
-        ) from error
-    if state.get("format") != FORMAT_VERSION:
-        raise ValueError(
-            f"{path} holds format {state.get('format')}; this version reads "
-            f"format {FORMAT_VERSION}."
+            f"{path} holds format {version}; this version reads format "
+            f"{FORMAT_VERSION}."
         )
+    params = state.get("params")
+    if isinstance(params, dict):
+        for key in _TUPLE_PARAMS:
+            if isinstance(params.get(key), list):
+                params[key] = tuple(params[key])
+    return state
 
-    for key in (
-        "features",
-        "encoder_units",
-        "hidden_units",
-        "encoder_dropout_at",
-        "levels",
-    ):
-        params[key] = tuple(params[key])
-    forecaster = cls(**params)
-    forecaster.network_ = network
-    forecaster.encoder_ = network.get_layer("encoder")
-    forecaster.autoencoder_ = autoencoder
-    forecaster.freq_ = state["freq"]
-    forecaster.target_scaler_ = TargetScaler.from_state(state["target_scaler"])
-    forecaster.feature_mean_ = np.asarray(state["feature_mean"], dtype="float64")
-    forecaster.feature_scale_ = np.asarray(state["feature_scale"], dtype="float64")
-    forecaster.calendar_columns_ = state["calendar_columns"]
-    forecaster.feature_columns_ = state["feature_columns"]
-    forecaster.noise_variance_ = np.asarray(state["noise_variance"], dtype="float64")
-    forecaster.history_ = state["history"]
-    forecaster.timings_ = state["timings"]
-    forecaster._sampler = None
-    return forecaster
+
+def _load_model(file):
+    """A saved Keras model, or an error that names the damaged file."""
+    # Keras says "File not found" for a truncated archive: check it first.
+    if not zipfile.is_zipfile(file):
+        raise ValueError(
+            f"Could not load the saved forecaster: {file} is not a .keras archive "
+            "(truncated or overwritten)."
+        )
+    try:
+        # MCDropout is named here so that loading never depends on the user
+        # passing it, nor on the import that registers it having run.
+        return keras.models.load_model(
+            file, custom_objects={"MCDropout": MCDropout}, compile=False
+        )
+    except Exception as error:  # Keras raises many types for a damaged file.
+        raise _damaged(file, error) from error
+
+
+def _check_consistent(forecaster, path):
+    """Refuse a folder whose state and network do not describe the same model."""
+    inputs = forecaster.network_.input
+    width = inputs["features"].shape[-1] if "features" in inputs else 0
+    expected = forecaster.horizon * len(forecaster.feature_columns_)
+    if width != expected or inputs["window"].shape[1] != forecaster.lookback:
+        raise ValueError(
+            f"The saved forecaster at {path} does not match its own network: the "
+            f"state expects lookback {forecaster.lookback} and {expected} feature "
+            f"inputs, the network has {inputs['window'].shape[1]} and {width}."
+        )

@@ -9,11 +9,13 @@ from pathlib import Path
 
 import pandas as pd
 
+from uberforecast import checks
 from uberforecast.baselines import SeasonalNaive
 from uberforecast.config import write_config
-from uberforecast.data import check_frame, load_chicago, load_csv, split_sizes
+from uberforecast.data import check_frame, load_chicago, load_csv
 from uberforecast.evaluation import score_frame, season_for
 from uberforecast.forecaster import TwoStageForecaster
+from uberforecast.windows import split_sizes
 
 logger = logging.getLogger(__name__)
 
@@ -21,15 +23,14 @@ logger = logging.getLogger(__name__)
 def load_data(data_config):
     """The frame a `data` config section names, checked."""
     target, features = data_config["target"], list(data_config["features"])
-    freq = data_config["freq"] or None
+    freq, fill = data_config["freq"] or None, data_config["fill"] or None
     if data_config["source"] == "chicago":
-        return check_frame(load_chicago(), target, features, freq)
+        return check_frame(load_chicago(), target, features, freq, fill=fill)
     if data_config["source"] == "csv":
         if not data_config["path"]:
             raise ValueError("data.source is 'csv' but data.path is empty.")
-        return load_csv(
-            data_config["path"], data_config["time_column"], target, features, freq
-        )
+        path, time_column = data_config["path"], data_config["time_column"]
+        return load_csv(path, time_column, target, features, freq, fill=fill)
     raise ValueError(
         "Invalid value for config key `data.source`: expected 'chicago' or 'csv', "
         f"received {data_config['source']!r}."
@@ -52,6 +53,8 @@ def run_job(config):
         data_config["test_size"],
     )
     horizon, lookback = model_config["horizon"], model_config["lookback"]
+    # The job forecasts a test period, so it cannot be empty here.
+    checks.positive_int("test_size", test_size)
     train_size = split_sizes(len(frame), validation_size, test_size, lookback, horizon)
     test_start = frame.index[train_size + validation_size]
     fitting = frame.iloc[: train_size + validation_size]

@@ -76,3 +76,46 @@ class MCSampler:
             chunks.append(self._call(chunk).numpy())
         # -> (S, B, H)
         return np.concatenate(chunks).reshape(num_samples, num_windows, -1)
+
+
+def check_spread(model, samples, rate):
+    """Refuse MC samples that cannot carry the model variance.
+
+    With ``rate > 0`` every `MCDropout` layer of `model` with a positive rate
+    must drop at inference (``mc=True``), and there must be one; otherwise
+    the samples would all be equal and the model variance silently zero, so
+    this raises. Samples that are all equal although dropout is on are
+    legitimate: the output does not depend on the dropped units, as for a
+    constant series with no varying features, whose activations are all
+    zero. That case is reported, not refused.
+
+    Parameters
+    ----------
+    model
+        The network that drew the samples.
+    samples
+        Shape ``(S, B, H)``.
+    rate
+        The dropout rate the model was built with.
+
+    Returns
+    -------
+    bool
+        Whether dropout is on and yet all samples are equal.
+
+    Raises
+    ------
+    RuntimeError
+        When dropout is meant to be on but is off at inference.
+    """
+    if rate == 0 or len(samples) < 2:
+        return False
+    layers = [layer for layer in mc_dropout_layers(model) if layer.rate > 0]
+    off = [layer.name for layer in layers if not layer.mc]
+    if off or not layers:
+        raise RuntimeError(
+            f"MC dropout is off at inference although the dropout rate is {rate}: "
+            + (f"layers {off} have mc=False" if off else "no MCDropout layer drops")
+            + ", so every sample would be the same and the model variance zero."
+        )
+    return bool(np.ptp(samples, axis=0).max() == 0)

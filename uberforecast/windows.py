@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
+
+from uberforecast import checks
+from uberforecast.data import DataError
 
 TRANSFORMS = ("auto", "log", "log1p", "none")
 WINDOW_NORMALISATIONS = ("last", "mean", "none")
@@ -58,6 +62,53 @@ def window_levels(inputs, normalisation):
     return np.zeros(len(inputs))
 
 
+def split_sizes(num_steps, validation_size, test_size, lookback, horizon):
+    """Check that a series is long enough and return the training size.
+
+    The training period needs at least one full window (``lookback +
+    horizon`` rows), the validation period at least ``horizon`` rows, and the
+    test period, when there is one (``test_size > 0``), too.
+
+    Returns
+    -------
+    int
+        Rows of the training period.
+
+    Raises
+    ------
+    ValueError
+        For an argument out of range, in the Keras form.
+    DataError
+        When the series is too short, saying how many rows are needed.
+    """
+    lookback = checks.positive_int("lookback", lookback)
+    horizon = checks.positive_int("horizon", horizon)
+    for name, size in (("validation_size", validation_size), ("test_size", test_size)):
+        checks.non_negative_int(name, size)
+        if (size or name == "validation_size") and size < horizon:
+            raise ValueError(
+                f"Invalid value for argument `{name}`: expected at least "
+                f"horizon={horizon} steps, received {size}."
+            )
+    needed = lookback + horizon + validation_size + test_size
+    parts = (
+        f"lookback {lookback} + horizon {horizon} (one training window) + "
+        f"validation {validation_size}" + (f" + test {test_size}" if test_size else "")
+    )
+    if lookback >= num_steps:
+        raise DataError(
+            "Invalid value for argument `lookback`: expected fewer steps than the "
+            f"series has rows ({num_steps}), received {lookback}. {parts[0].upper()}"
+            f"{parts[1:]} need at least {needed} rows."
+        )
+    if num_steps < needed:
+        raise DataError(
+            f"The series is too short: it has {num_steps} rows; {parts} need at "
+            f"least {needed} rows."
+        )
+    return num_steps - validation_size - test_size
+
+
 class TargetScaler:
     """A monotone transform (log, log1p or none) then standardisation.
 
@@ -76,6 +127,15 @@ class TargetScaler:
         self.transform = transform
 
     def fit(self, values):
+        """Choose the transform and learn the scale from training values.
+
+        Parameters
+        ----------
+        values
+            The training period, shape ``(N,)``; a pandas Series names the
+            timestamps of values outside the transform's domain.
+        """
+        index = values.index if isinstance(values, pd.Series) else None
         values = np.asarray(values, dtype="float64")
         if self.transform not in TRANSFORMS:
             raise ValueError(
@@ -90,25 +150,37 @@ class TargetScaler:
                 self.transform_ = "log1p"
             else:
                 self.transform_ = "none"
-        self._check_domain(values)
+        self._check_domain(values, index)
         logged = self._forward(values)
         self.mean_ = float(logged.mean())
         # A constant series has no spread; scale by 1 so values stay finite.
-        self.scale_ = float(logged.std()) or 1.0
+        # Its computed std is rounding error (2e-16 for 40 sevens), which would
+        # blow the rounding of the mean up to whole units: test the range.
+        self.scale_ = float(logged.std()) if np.ptp(logged) > 0 else 1.0
         return self
 
-    def _check_domain(self, values):
-        low = np.min(values)
-        if self.transform_ == "log" and low <= 0:
-            raise ValueError(
-                "The log transform needs positive values; the smallest is "
-                f"{low}. Use transform='log1p' for counts with zeros, or 'none'."
-            )
-        if self.transform_ == "log1p" and low < 0:
-            raise ValueError(
-                "The log1p transform needs values of at least 0; the smallest "
-                f"is {low}. Use transform='none' for series with negatives."
-            )
+    def _check_domain(self, values, index=None):
+        """Refuse values the transform cannot take, naming where they are."""
+        if self.transform_ == "log":
+            outside, needs = values <= 0, "positive values"
+            advice = "Fit with transform='log1p' for counts with zeros, or 'none'."
+        elif self.transform_ == "log1p":
+            outside, needs = values < 0, "values of at least 0"
+            advice = "Fit with transform='none' for series with negative values."
+        else:
+            return
+        if not outside.any():
+            return
+        where = ""
+        if index is not None:
+            shown = ", ".join(str(t) for t in index[outside][:5])
+            more = int(outside.sum()) - 5
+            where = f" (at {shown}" + (f" and {more} more)" if more > 0 else ")")
+        raise ValueError(
+            f"The {self.transform_} transform needs {needs}; found "
+            f"{int(outside.sum())} outside that{where}, the smallest "
+            f"{values.min()}. " + advice
+        )
 
     def _forward(self, values):
         if self.transform_ == "log":
@@ -117,10 +189,19 @@ class TargetScaler:
             return np.log1p(values)
         return values
 
-    def forward(self, values):
-        """Original units to the network's scale."""
+    def forward(self, values, index=None):
+        """Original units to the network's scale.
+
+        Parameters
+        ----------
+        values
+            Shape ``(N,)`` or any shape.
+        index
+            Timestamps of `values`, shape ``(N,)``, named in the error for a
+            value outside the transform's domain. Default: ``None``.
+        """
         values = np.asarray(values, dtype="float64")
-        self._check_domain(values)
+        self._check_domain(values, index)
         return (self._forward(values) - self.mean_) / self.scale_
 
     def inverse(self, scaled):
