@@ -176,11 +176,11 @@ def test_constant_series_gives_finite_honest_intervals(constant_fit):
     assert (forecast["lower_95"] < 7.0).all() and (forecast["upper_95"] > 7.0).all()
 
 
-def test_constant_inputs_give_the_value_and_say_the_spread_is_zero():
-    # No calendar and a constant feature: every input of the network is 0, so
-    # are its activations, and no dropout mask can change the output. The
-    # forecast is exactly the constant; the zero model variance is reported
-    # once, not refused (dropout itself is on).
+def test_constant_inputs_give_the_value_without_a_warning_storm():
+    # No calendar and a constant feature: every input of the network is 0 up
+    # to rounding (log(7) minus its own mean), so no dropout mask moves the
+    # output by more than rounding. The forecast is the constant; if the
+    # samples come out exactly equal that is reported once, never per call.
     frame = _series(np.full(48, 7.0), x=np.full(48, 1.0))
     params = {**TINY, "lookback": 7, "validation_size": 12, "calendar": False}
     params.update(encoder_epochs=1, network_epochs=1)
@@ -188,9 +188,12 @@ def test_constant_inputs_give_the_value_and_say_the_spread_is_zero():
         warnings.simplefilter("always")
         model = TwoStageForecaster("y", ("x",), **params).fit(frame.iloc[:40])
         forecast = model.predict(frame, start=frame.index[40]).frame
-    assert len(caught) == 1 and "samples are identical" in str(caught[0].message)
+    assert len(caught) <= 1
+    assert all("samples are identical" in str(w.message) for w in caught)
     bounds = forecast[["mean", "lower_95", "upper_95"]].to_numpy()
-    np.testing.assert_allclose(bounds, 7.0, rtol=1e-12)
+    # Rounding of the transform leaves differences near 1e-12; 1e-9 is far
+    # below any width an interval of a real series would have.
+    np.testing.assert_allclose(bounds, 7.0, rtol=1e-9)
 
 
 def test_scores_of_a_constant_history_leave_mase_out():
