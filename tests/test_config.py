@@ -29,3 +29,18 @@ def test_override_wins_over_file(tmp_path):
     path.write_text("[model]\nlookback = 10\nhorizon = 2\n")
     config = load_config(path, ["model.lookback=12"])
     assert config["model"]["lookback"] == 12 and config["model"]["horizon"] == 2
+
+
+def test_a_word_where_a_list_belongs_is_refused():
+    with pytest.raises(ValueError, match="`data.features`.*expected a list"):
+        load_config(overrides=["data.features=temp"])
+
+
+def test_a_broken_list_is_refused():
+    with pytest.raises(ValueError, match="not a TOML value"):
+        load_config(overrides=["model.encoder_units=[4,"])
+
+
+def test_a_number_where_a_string_belongs_is_refused():
+    with pytest.raises(ValueError, match="`data.target`.*expected a string"):
+        load_config(overrides=["data.target=3"])

@@ -107,10 +107,17 @@ def parse_override(text):
             f"Invalid override {text!r}: expected 'section.key=value', e.g. "
             "'model.lookback=14'."
         )
+    raw = raw.strip()
     try:
-        value = tomllib.loads(f"value = {raw.strip()}")["value"]
+        value = tomllib.loads(f"value = {raw}")["value"]
     except tomllib.TOMLDecodeError:
-        value = raw.strip()
+        if raw[:1] in "[{\"'" or not raw:
+            raise ValueError(
+                f"Invalid override {text!r}: {raw!r} is not a TOML value; lists "
+                'are written [4, 2] or ["temp", "rain"].'
+            ) from None
+        # A bare word is taken as a string: data.path=trips.csv.
+        value = raw
     return key, value
 
 
@@ -130,7 +137,22 @@ def update(config, changes, source):
                     f"Unknown config key {section}.{name} in {source}; "
                     f"{section} has {sorted(config[section])}."
                 )
+            _check_kind(f"{section}.{name}", config[section][name], value, source)
             config[section][name] = value
+
+
+def _check_kind(key, default, value, source):
+    """Refuse a value of another kind than the default (a word for a list)."""
+    if isinstance(default, list) and not isinstance(value, list):
+        raise ValueError(
+            f"Invalid value for config key `{key}` in {source}: expected a list "
+            f'in TOML syntax, e.g. ["a", "b"] or [1, 2], received {value!r}.'
+        )
+    if isinstance(default, str) and not isinstance(value, str):
+        raise ValueError(
+            f"Invalid value for config key `{key}` in {source}: expected a "
+            f"string, received {value!r}."
+        )
 
 
 def write_config(config, path):
