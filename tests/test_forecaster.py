@@ -50,6 +50,18 @@ def test_same_seed_same_samples_other_seed_other_samples(fitted, series):
     assert not np.array_equal(first, other)
 
 
+def test_nested_sampling_repeats_with_the_seed(fitted, series):
+    start = series.index[340]
+    first = fitted.predict(series, start=start, seed=5, encoder_samples=5).samples
+    again = fitted.predict(series, start=start, seed=5, encoder_samples=5).samples
+    full = fitted.predict(series, start=start, seed=5).samples
+    assert first.tobytes() == again.tobytes()
+    assert first.shape == full.shape == (10, 60, 1)
+    assert not np.array_equal(first, full)
+    with pytest.raises(ValueError, match="`encoder_samples`"):
+        fitted.predict(series, start=start, encoder_samples=11)
+
+
 def test_save_and_load_give_the_same_forecast(fitted, series, tmp_path):
     fitted.save(tmp_path / "model")
     loaded = TwoStageForecaster.load(tmp_path / "model")

@@ -21,7 +21,7 @@ from uberforecast.networks import (
     build_prediction_network,
     deterministic_copy,
 )
-from uberforecast.sampling import MCSampler
+from uberforecast.sampling import TwoStageSampler
 from uberforecast.training import fit_model
 from uberforecast.windows import (
     TRANSFORMS,
@@ -357,7 +357,15 @@ class TwoStageForecaster:
                 "`TwoStageForecaster.load` a saved one."
             )
 
-    def predict(self, frame, start=None, num_samples=None, levels=None, seed=None):
+    def predict(
+        self,
+        frame,
+        start=None,
+        num_samples=None,
+        levels=None,
+        seed=None,
+        encoder_samples=None,
+    ):
         """Forecast every window whose targets start at or after `start`.
 
         Each window reads the `lookback` observed steps before its origin, so
@@ -372,6 +380,12 @@ class TwoStageForecaster:
             First target timestamp; ``None`` for the earliest possible.
         num_samples, levels, seed
             Override the constructor's values for this call.
+        encoder_samples
+            Encoder passes per window for nested sampling: the MLP's
+            `num_samples` passes are spread over this many embeddings, which
+            is faster and slightly correlates the samples (see
+            `uberforecast.sampling.TwoStageSampler`). ``None`` gives every
+            sample its own encoder pass. Default: ``None``.
 
         Returns
         -------
@@ -398,19 +412,23 @@ class TwoStageForecaster:
         windows = self._windows(data, first_target=first)
         actual = data[self.target].to_numpy()
         return self._sample_forecast(
-            windows, data.index, actual, num_samples, levels, seed
+            windows, data.index, actual, num_samples, levels, seed, encoder_samples
         )
 
-    def _sample_forecast(self, windows, index, actual, num_samples, levels, seed):
+    def _sample_forecast(
+        self, windows, index, actual, num_samples, levels, seed, encoder_samples
+    ):
         num_samples = checks.positive_int(
             "num_samples", self.num_samples if num_samples is None else num_samples
         )
         levels = checks.levels(self.levels if levels is None else levels)
         seed = checks.non_negative_int("seed", self.seed if seed is None else seed)
         if getattr(self, "_sampler", None) is None:
-            self._sampler = MCSampler(self.network_)
+            self._sampler = TwoStageSampler(self.network_)
 
-        samples = self._sampler.sample(windows["inputs"], num_samples, seed)
+        samples = self._sampler.sample(
+            windows["inputs"], num_samples, seed, encoder_samples
+        )
         if (
             self._sampler.has_dropout
             and num_samples > 1
