@@ -24,6 +24,9 @@ def test_frozen_encoder_is_bit_identical_after_stage_two(series, monkeypatch):
         assert old.tobytes() == new.tobytes()
     # The MLP did train.
     assert len(model.history_["network"]["loss"]) == TINY["network_epochs"]
+    # Seconds per epoch are kept beside the losses.
+    seconds = model.history_["encoder"]["seconds"]
+    assert len(seconds) == TINY["encoder_epochs"] and min(seconds) > 0
 
 
 def test_encoder_is_its_own_model_inside_the_network(fitted):
