@@ -50,6 +50,7 @@ def test_run_benchmark_on_tiny_sizes(series):
     assert set(results) == {
         "settings",
         "flops_per_sample",
+        "matmul_shape",
         "matmul_gflops",
         "sampling",
         "memory",

@@ -30,7 +30,7 @@ from uberforecast.sampling import DEFAULT_CHUNK_ROWS, MCSampler, TwoStageSampler
 
 logger = logging.getLogger(__name__)
 
-SWEEP_CHUNK_ROWS = (4096, 16384, 65536)
+SWEEP_CHUNK_ROWS = (1024, 2048, 4096, 16384, 65536)
 
 
 def default_network(seed=0):
@@ -78,6 +78,19 @@ def random_inputs(network, num_windows, seed=0):
         name: rng.standard_normal((num_windows, *tensor.shape[1:])).astype("float32")
         for name, tensor in network.input.items()
     }
+
+
+def matmul_shape(network, rows):
+    """``(m, k, n)`` of the recurrent multiply of the encoder's first LSTM.
+
+    That is ``(rows, units) @ (units, 4 * units)``, all four gates at once,
+    the largest multiply of a pass; `rows` is the sampler's chunk.
+    """
+    encoder = network.get_layer("encoder")
+    lstm = next(
+        layer for layer in encoder.layers if isinstance(layer, keras.layers.LSTM)
+    )
+    return (int(rows), *(int(size) for size in lstm.cell.recurrent_kernel.shape))
 
 
 def sampler_flops(network, num_samples, passes):
@@ -293,16 +306,18 @@ def run_benchmark(
     -------
     dict
         ``settings``, ``flops_per_sample`` (one full forward pass),
-        ``matmul_gflops``, ``sampling`` (one dict per method), ``memory``,
-        ``sweep`` and ``training`` (lists of dicts).
+        ``matmul_shape`` and ``matmul_gflops``, ``sampling`` (one dict per
+        method), ``memory``, ``sweep`` and ``training`` (lists of dicts).
     """
     options = {"chunk_rows": DEFAULT_CHUNK_ROWS, "jit_compile": False} | options
     network = default_network()
     inputs = random_inputs(network, windows)
+    shape = matmul_shape(network, options["chunk_rows"])
     results = {
         "settings": _settings(windows, num_samples, encoder_samples, repeats, options),
         "flops_per_sample": forward_flops(network),
-        "matmul_gflops": matmul_gflops(seconds=matmul_seconds),
+        "matmul_shape": shape,
+        "matmul_gflops": matmul_gflops(shape, seconds=matmul_seconds),
     }
     sampling = []
     if references:

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from uberforecast.measure import MATMUL_SHAPE
-
 SECTION = "## Speed (issue 6)"
 START = "<!-- speed benchmark: start (written by `uberforecast bench`) -->"
 END = "<!-- speed benchmark: end -->"
@@ -113,7 +111,8 @@ def _targets(results):
         speedup, share = row["vs_predict"], row["matmul_share"]
         faster = speedup is not None and speedup >= TARGET_SPEEDUP
         lines.append(
-            f"- {row['method']}: {_ratio(speedup)} the predict loop (target "
+            f"- {row['method']}: {_ratio(speedup) or 'not measured against'} the "
+            "predict loop (target "
             f"{TARGET_SPEEDUP}x: {_verdict(faster)}); {100 * share:.0f}% of the "
             f"matmul rate (target {100 * TARGET_MATMUL_SHARE:.0f}%: "
             f"{_verdict(share >= TARGET_MATMUL_SHARE)}); "
@@ -131,7 +130,7 @@ def _targets(results):
 
 def _preamble(results, command):
     settings = results["settings"]
-    rows, inner, cols = MATMUL_SHAPE
+    rows, inner, cols = results["matmul_shape"]
     return [
         f"Made by `{command}`.",
         "",

@@ -14,10 +14,6 @@ import tensorflow as tf
 
 logger = logging.getLogger(__name__)
 
-# A multiply of the shape a 128-unit LSTM step does at a typical chunk:
-# (rows, 128) @ (128, 4 * 128), all four gates at once.
-MATMUL_SHAPE = (16384, 128, 512)
-
 
 def forward_flops(model):
     """FLOPs of one row through the LSTM and Dense layers of `model`.
@@ -38,7 +34,7 @@ def forward_flops(model):
     return int(total)
 
 
-def matmul_gflops(shape=MATMUL_SHAPE, seconds=1.0, rounds=3):
+def matmul_gflops(shape, seconds=1.0, rounds=3):
     """Float32 GFLOP/s of ``(m, k) @ (k, n)`` in a compiled function.
 
     Repeats the multiply for about `seconds` per round and keeps the best of

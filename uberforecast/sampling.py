@@ -16,7 +16,7 @@ from uberforecast.layers import mc_dropout_layers, reseed_model
 from uberforecast.networks import build_head, split_encoder
 
 # Chosen by measurement on 2 cores (see docs/benchmarks.md, "Speed (issue 6)").
-DEFAULT_CHUNK_ROWS = 16384
+DEFAULT_CHUNK_ROWS = 2048
 
 
 def _gathering_function(model, jit_compile):
@@ -77,7 +77,7 @@ class MCSampler:
     model
         A Keras model with `MCDropout` layers and dict inputs.
     chunk_rows
-        Rows per compiled call. Default: ``16384``.
+        Rows per compiled call. Default: ``2048``.
     jit_compile
         Compile the function with XLA; slower on CPU (see
         ``docs/benchmarks.md``). Default: ``False``.
@@ -150,7 +150,7 @@ class TwoStageSampler:
     network
         A model from `build_prediction_network` with dict inputs.
     chunk_rows
-        Rows per compiled call. Default: ``16384``.
+        Rows per compiled call. Default: ``2048``.
     jit_compile
         Compile the functions with XLA; slower on CPU (see
         ``docs/benchmarks.md``). Default: ``False``.
