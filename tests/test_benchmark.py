@@ -42,7 +42,7 @@ def test_run_benchmark_on_tiny_sizes(series):
         encoder_samples=2,
         repeats=1,
         memory_calls=2,
-        sweep=(64,),
+        sweep=((64, False), (64, True)),
         training_batch_sizes=(32,),
         training_data=(series.iloc[:340], "y", ("x",), params),
         matmul_seconds=0.05,

@@ -19,7 +19,7 @@ import pandas as pd
 import tensorflow as tf
 
 from uberforecast.measure import (
-    best_seconds,
+    best_times,
     forward_flops,
     matmul_gflops,
     memory_growth_mb,
@@ -30,7 +30,12 @@ from uberforecast.sampling import DEFAULT_CHUNK_ROWS, MCSampler, TwoStageSampler
 
 logger = logging.getLogger(__name__)
 
-SWEEP_CHUNK_ROWS = (1024, 2048, 4096, 16384, 65536)
+# (chunk_rows, jit_compile) pairs; XLA only at two sizes, since on CPU each of
+# its runs takes minutes and it was slower at every size tried.
+SWEEP = tuple((rows, False) for rows in (1024, 2048, 4096, 16384, 65536)) + (
+    (2048, True),
+    (16384, True),
+)
 
 
 def default_network(seed=0):
@@ -105,16 +110,18 @@ def sampler_flops(network, num_samples, passes):
 
 
 def _timed(function, repeats):
-    """Least seconds over `repeats` calls and the peak memory above the start."""
+    """Wall and CPU seconds of the fastest of `repeats` calls, and peak memory."""
     times = []
-    peak = peak_memory_mb(lambda: times.append(best_seconds(function, repeats)))
+    peak = peak_memory_mb(lambda: times.append(best_times(function, repeats)))
     return times[0], peak
 
 
-def _speed_row(method, seconds, num_windows, num_samples, flops_per_window):
+def _speed_row(method, times, num_windows, num_samples, flops_per_window):
+    seconds, cpu_seconds = times
     return {
         "method": method,
         "seconds": seconds,
+        "cpu_seconds": cpu_seconds,
         "window_samples_per_s": num_windows * num_samples / seconds,
         "ms_per_series": 1e3 * seconds / num_windows,
         "gflops": flops_per_window * num_windows / seconds / 1e9,
@@ -138,8 +145,8 @@ def reference_rows(network, inputs, num_samples):
         # The first call traces or builds; it is not timed.
         call()
         logger.info("Timing a %s, %d calls", method, num_samples)
-        seconds = best_seconds(lambda c=call: [c() for _ in range(num_samples)], 1)
-        rows.append(_speed_row(method, seconds, num_windows, num_samples, flops))
+        times = best_times(lambda c=call: [c() for _ in range(num_samples)], 1)
+        rows.append(_speed_row(method, times, num_windows, num_samples, flops))
     return rows
 
 
@@ -161,9 +168,9 @@ def sampler_rows(network, inputs, num_samples, encoder_samples, repeats, **optio
         # The first call traces (XLA compiles for each shape, so at full size).
         sample()
         logger.info("Timing the %s", method)
-        seconds, peak = _timed(sample, repeats)
+        times, peak = _timed(sample, repeats)
         flops = sampler_flops(network, num_samples, passes)
-        row = _speed_row(method, seconds, num_windows, num_samples, flops)
+        row = _speed_row(method, times, num_windows, num_samples, flops)
         rows.append(row | {"peak_mb": peak, "encoder_passes": passes})
     return rows
 
@@ -174,24 +181,23 @@ def whole_network_row(network, inputs, num_samples, **options):
     sampler = MCSampler(network, **options)
     sampler.sample(inputs, num_samples, 0)
     logger.info("Timing the whole-network sampler")
-    seconds, peak = _timed(lambda: sampler.sample(inputs, num_samples, 0), 1)
+    times, peak = _timed(lambda: sampler.sample(inputs, num_samples, 0), 1)
     flops = num_samples * forward_flops(network)
     row = _speed_row(
-        "whole-network sampler (MCSampler)", seconds, num_windows, num_samples, flops
+        "whole-network sampler (MCSampler)", times, num_windows, num_samples, flops
     )
     return row | {"peak_mb": peak}
 
 
-def sweep_rows(network, inputs, num_samples, encoder_samples, chunk_sizes):
-    """The two-stage sampler at each chunk size, without and with XLA."""
+def sweep_rows(network, inputs, num_samples, encoder_samples, settings):
+    """The two-stage sampler at each ``(chunk_rows, jit_compile)`` pair."""
     rows = []
-    for chunk_rows in chunk_sizes:
-        for jit_compile in (False, True):
-            options = {"chunk_rows": chunk_rows, "jit_compile": jit_compile}
-            timed = sampler_rows(
-                network, inputs, num_samples, encoder_samples, 1, **options
-            )
-            rows += [row | options for row in timed]
+    for chunk_rows, jit_compile in settings:
+        options = {"chunk_rows": chunk_rows, "jit_compile": jit_compile}
+        timed = sampler_rows(
+            network, inputs, num_samples, encoder_samples, 1, **options
+        )
+        rows += [row | options for row in timed]
     return rows
 
 
@@ -289,8 +295,8 @@ def run_benchmark(
         Time the loops of `predict` and of direct calls and the
         whole-network sampler. Default: ``True``.
     sweep
-        Chunk sizes at which to time the sampler without and with XLA;
-        empty for none. Default: ``()``.
+        ``(chunk_rows, jit_compile)`` pairs at which to time the sampler
+        again, such as `SWEEP`; empty for none. Default: ``()``.
     training_batch_sizes, training_epochs
         Batch sizes at which to time training; empty for none.
         Defaults: ``(128,)``, ``2``.

@@ -33,6 +33,7 @@ def _sampling_table(rows):
     header = [
         "method",
         "seconds",
+        "CPU s",
         "window-samples/s",
         "ms per series",
         "vs predict loop",
@@ -46,6 +47,7 @@ def _sampling_table(rows):
         [
             row["method"],
             f"{row['seconds']:.2f}",
+            f"{row['cpu_seconds']:.2f}",
             f"{row['window_samples_per_s']:,.0f}",
             f"{row['ms_per_series']:.2f}",
             _ratio(row["vs_predict"]),
@@ -84,13 +86,14 @@ def _training_table(rows):
 
 
 def _sweep_table(rows):
-    header = ["chunk rows", "XLA", "method", "seconds", "ms per series"]
+    header = ["chunk rows", "XLA", "method", "seconds", "CPU s", "ms per series"]
     cells = [
         [
             row["chunk_rows"],
             "on" if row["jit_compile"] else "off",
             row["method"],
             f"{row['seconds']:.2f}",
+            f"{row['cpu_seconds']:.2f}",
             f"{row['ms_per_series']:.2f}",
         ]
         for row in rows
@@ -170,7 +173,9 @@ def format_report(results, command):
         "GFLOP/s run counts the FLOPs each method executes; the two-stage "
         "sampler skips repeated work, so full-pass GFLOP/s (throughput times "
         "one full forward pass) is what a whole-network pass would need for "
-        "the same speed. ms per series: seconds per window for all samples.",
+        "the same speed. ms per series: seconds per window for all samples. CPU "
+        "s: the process's CPU time of the same call, summed over threads; on a "
+        "shared machine the wall time also holds waits for other processes.",
         "",
         "Targets:",
         "",

@@ -54,7 +54,7 @@ def _bench_parser(subparsers):
     add("--memory-calls", type=int, help="calls for memory growth (default 1000)")
     add("--chunk-rows", type=int, help="rows per compiled call (default: package)")
     add("--xla", action="store_true", help="compile the samplers with XLA")
-    add("--sweep", action="store_true", help="also time chunk sizes, XLA off/on")
+    add("--sweep", action="store_true", help="also time chunk sizes and XLA")
     add("--batch-sizes", default="128", help="training batch sizes, e.g. 64,128")
     add("--epochs", type=int, default=2, help="training epochs per stage (>= 2)")
     add("--no-training", action="store_true", help="skip timing training")
@@ -68,7 +68,7 @@ def _bench_parser(subparsers):
 
 def _bench_arguments(args):
     """Keyword arguments of `run_benchmark` from the bench flags."""
-    from uberforecast.benchmark import SWEEP_CHUNK_ROWS
+    from uberforecast.benchmark import SWEEP
 
     def pick(value, full, quick):
         return value if value is not None else quick if args.quick else full
@@ -82,7 +82,7 @@ def _bench_arguments(args):
         "repeats": pick(args.repeats, 2, 1),
         "memory_calls": pick(args.memory_calls, 1000, 100),
         "references": not args.no_references,
-        "sweep": SWEEP_CHUNK_ROWS if args.sweep else (),
+        "sweep": SWEEP if args.sweep else (),
         "training_batch_sizes": tuple(batch_sizes) if training else (),
         "training_epochs": args.epochs,
         "jit_compile": args.xla,

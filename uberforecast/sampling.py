@@ -142,7 +142,8 @@ class TwoStageSampler:
     encoder's share of the variance (about 9% of it for 100 samples over 10
     embeddings).
 
-    Windows go in blocks of ``chunk_rows // passes`` so that one block's
+    The fixed part runs on up to `chunk_rows` windows at a time; those go
+    on in blocks of ``chunk_rows // passes`` windows, so that one block's
     encoder passes fill one compiled call and memory stays bounded.
 
     Parameters
@@ -224,26 +225,46 @@ class TwoStageSampler:
             Shape ``(S, B, H)``.
         """
         passes = self.encoder_passes(num_samples, encoder_samples)
-        num_windows = len(inputs["window"])
-        block = max(1, self.chunk_rows // passes)
         reseed_model(self.network, seed)
         parts = []
-        for start in range(0, num_windows, block):
-            part = {
-                name: array[start : start + block] for name, array in inputs.items()
-            }
-            parts.append(self._sample_block(part, num_samples, passes))
+        for start in range(0, len(inputs["window"]), self.chunk_rows):
+            part = _slice(inputs, start, self.chunk_rows)
+            # -> (B, ...): the encoder before its first active dropout, once.
+            fixed = self._fixed_part(part["window"])
+            # Blocks whose encoder passes fill one call keep memory bounded.
+            block = max(1, self.chunk_rows // passes)
+            for first in range(0, len(fixed), block):
+                parts.append(
+                    self._sample_block(
+                        _slice(part, first, block),
+                        fixed[first : first + block],
+                        num_samples,
+                        passes,
+                    )
+                )
         # -> (S, B, H)
         return np.concatenate(parts, axis=1)
 
-    def _sample_block(self, inputs, num_samples, passes):
+    def _fixed_part(self, window):
+        """The encoder's output before its first active dropout."""
+        if self._prefix is None:
+            return window
+        return _run_chunked(
+            self._prefix,
+            {"window": window},
+            lambda rows: {"window": rows},
+            len(window),
+            self.chunk_rows,
+        )
+
+    def _sample_block(self, inputs, fixed, num_samples, passes):
         """`sample` for one block of windows with `passes` encoder passes.
 
         Legend: B windows, P passes, E embedding, S samples, H outputs.
         """
         num_windows = len(inputs["window"])
         # -> (P * B, E)
-        embeddings = self._embeddings(inputs["window"], passes)
+        embeddings = self._embeddings(fixed, passes)
 
         def source_rows(rows):
             # Row r is sample r // B of window r % B, on encoder pass r // B % P.
@@ -260,26 +281,19 @@ class TwoStageSampler:
         # -> (S, B, H)
         return outputs.numpy().reshape(num_samples, num_windows, -1)
 
-    def _embeddings(self, window, passes):
+    def _embeddings(self, fixed, passes):
         """Embeddings of `passes` encoder passes, pass-major, ``(P * B, E)``."""
-        num_windows = len(window)
-        sequence = window
-        if self._prefix is not None:
-            # -> (B, ...): the encoder before its first active dropout, once.
-            sequence = _run_chunked(
-                self._prefix,
-                {"window": window},
-                lambda rows: {"window": rows},
-                num_windows,
-                self.chunk_rows,
-            )
         if self._suffix is None:
-            return sequence
-        # -> (P * B, E)
+            return fixed
+        num_windows = len(fixed)
         return _run_chunked(
             self._suffix,
-            {"sequence": sequence},
+            {"sequence": fixed},
             lambda rows: {"sequence": rows % num_windows},
             passes * num_windows,
             self.chunk_rows,
         )
+
+
+def _slice(inputs, start, size):
+    return {name: array[start : start + size] for name, array in inputs.items()}
