@@ -14,6 +14,9 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	$(VENV)/bin/uberforecast run $(ARGS)
 
+bench: $(STAMP)
+	$(VENV)/bin/uberforecast bench $(ARGS)
+
 test: $(STAMP)
 	$(VENV)/bin/python -m pytest -q $(ARGS)
 

@@ -24,6 +24,9 @@ def test_frozen_encoder_is_bit_identical_after_stage_two(series, monkeypatch):
         assert old.tobytes() == new.tobytes()
     # The MLP did train.
     assert len(model.history_["network"]["loss"]) == TINY["network_epochs"]
+    # Seconds per epoch are kept beside the losses.
+    seconds = model.history_["encoder"]["seconds"]
+    assert len(seconds) == TINY["encoder_epochs"] and min(seconds) > 0
 
 
 def test_encoder_is_its_own_model_inside_the_network(fitted):
@@ -48,6 +51,18 @@ def test_same_seed_same_samples_other_seed_other_samples(fitted, series):
     other = fitted.predict(series, start=start, seed=6).samples
     assert first.tobytes() == again.tobytes()
     assert not np.array_equal(first, other)
+
+
+def test_nested_sampling_repeats_with_the_seed(fitted, series):
+    start = series.index[340]
+    first = fitted.predict(series, start=start, seed=5, encoder_samples=5).samples
+    again = fitted.predict(series, start=start, seed=5, encoder_samples=5).samples
+    full = fitted.predict(series, start=start, seed=5).samples
+    assert first.tobytes() == again.tobytes()
+    assert first.shape == full.shape == (10, 60, 1)
+    assert not np.array_equal(first, full)
+    with pytest.raises(ValueError, match="`encoder_samples`"):
+        fitted.predict(series, start=start, encoder_samples=11)
 
 
 def test_save_and_load_give_the_same_forecast(fitted, series, tmp_path):

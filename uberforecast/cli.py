@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import shlex
 import sys
 import time
 import warnings
@@ -87,6 +88,74 @@ def _predict(args):
     forecast.frame.to_csv(args.output or sys.stdout)
     if args.output:
         print(f"forecasts: {args.output}")
+
+
+def _bench_parser(subparsers):
+    bench = subparsers.add_parser(
+        "bench",
+        help="time MC-dropout sampling and training, print the table",
+        description="Time the samplers of the default architecture against loops "
+        "of predict and direct calls and a float32 matmul, measure memory, time "
+        "training epochs on the Chicago windows; print Markdown tables and write "
+        "them to the speed section of docs/benchmarks.md.",
+    )
+    add = bench.add_argument
+    add("--windows", type=int, help="windows sampled (default 1000, quick 100)")
+    add("--samples", type=int, default=100, help="samples per window (default 100)")
+    add("--encoder-samples", type=int, default=10, help="nested: encoder passes")
+    add("--repeats", type=int, help="timed sampler calls (default 2, quick 1)")
+    add("--memory-calls", type=int, help="calls for memory growth (default 1000)")
+    add("--chunk-rows", type=int, help="rows per compiled call (default: package)")
+    add("--xla", action="store_true", help="compile the samplers with XLA")
+    add("--sweep", action="store_true", help="also time chunk sizes and XLA")
+    add("--batch-sizes", default="128", help="training batch sizes, e.g. 64,128")
+    add("--epochs", type=int, default=2, help="training epochs per stage (>= 2)")
+    add("--no-training", action="store_true", help="skip timing training")
+    add("--no-references", action="store_true", help="skip the reference loops")
+    add("--quick", action="store_true", help="100 windows, no training, no write")
+    add("--output", help="Markdown file to update (default docs/benchmarks.md)")
+    add("--no-write", action="store_true", help="print only")
+    add("--quiet", action="store_true", help="log warnings only")
+    bench.set_defaults(handler=_bench)
+
+
+def _bench_arguments(args):
+    """Keyword arguments of `run_benchmark` from the bench flags."""
+    from uberforecast.benchmark import SWEEP
+
+    def pick(value, full, quick):
+        return value if value is not None else quick if args.quick else full
+
+    training = not (args.no_training or args.quick)
+    batch_sizes = [int(size) for size in args.batch_sizes.split(",") if size.strip()]
+    arguments = {
+        "windows": pick(args.windows, 1000, 100),
+        "num_samples": args.samples,
+        "encoder_samples": args.encoder_samples,
+        "repeats": pick(args.repeats, 2, 1),
+        "memory_calls": pick(args.memory_calls, 1000, 100),
+        "references": not args.no_references,
+        "sweep": SWEEP if args.sweep else (),
+        "training_batch_sizes": tuple(batch_sizes) if training else (),
+        "training_epochs": args.epochs,
+        "jit_compile": args.xla,
+    }
+    if args.chunk_rows is not None:
+        arguments["chunk_rows"] = args.chunk_rows
+    return arguments
+
+
+def _bench(args):
+    from uberforecast.benchmark import run_benchmark
+    from uberforecast.benchmark_report import format_report, write_report
+
+    results = run_benchmark(**_bench_arguments(args))
+    text = format_report(results, "uberforecast " + shlex.join(args.argv))
+    print(text)
+    output = args.output or (None if args.quick else "docs/benchmarks.md")
+    if output and not args.no_write:
+        write_report(output, text)
+        print(f"\nwritten to {output}")
     return 0
 
 
@@ -154,7 +223,9 @@ def main(argv=None):
     subparsers = parser.add_subparsers(dest="command", required=True)
     _run_parser(subparsers)
     _predict_parser(subparsers)
+    _bench_parser(subparsers)
     args = parser.parse_args(argv)
+    args.argv = sys.argv[1:] if argv is None else list(argv)
     logging.basicConfig(
         level=logging.WARNING if getattr(args, "quiet", False) else logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",

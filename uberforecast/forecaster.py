@@ -22,7 +22,7 @@ from uberforecast.networks import (
     build_prediction_network,
     deterministic_copy,
 )
-from uberforecast.sampling import MCSampler, check_spread
+from uberforecast.sampling import TwoStageSampler, check_spread
 from uberforecast.training import fit_model
 from uberforecast.windows import (
     TRANSFORMS,
@@ -372,7 +372,15 @@ class TwoStageForecaster:
                 "`TwoStageForecaster.load` a saved one."
             )
 
-    def predict(self, frame, start=None, num_samples=None, levels=None, seed=None):
+    def predict(
+        self,
+        frame,
+        start=None,
+        num_samples=None,
+        levels=None,
+        seed=None,
+        encoder_samples=None,
+    ):
         """Forecast every window whose targets start at or after `start`.
 
         Each window reads the `lookback` observed steps before its origin, so
@@ -387,6 +395,12 @@ class TwoStageForecaster:
             First target timestamp; ``None`` for the earliest possible.
         num_samples, levels, seed
             Override the constructor's values for this call.
+        encoder_samples
+            Encoder passes per window for nested sampling: the MLP's
+            `num_samples` passes are spread over this many embeddings, which
+            is faster and slightly correlates the samples (see
+            `uberforecast.sampling.TwoStageSampler`). ``None`` gives every
+            sample its own encoder pass. Default: ``None``.
 
         Returns
         -------
@@ -406,7 +420,9 @@ class TwoStageForecaster:
                 f"fitted on data of frequency {self.freq_!r}."
             )
         windows = self._windows(data, first_target=self._first_target(data, start))
-        return self._sample_forecast(windows, data, num_samples, levels, seed)
+        return self._sample_forecast(
+            windows, data, num_samples, levels, seed, encoder_samples
+        )
 
     def _first_target(self, data, start):
         """Position of the first target step, checked to leave whole windows."""
@@ -428,11 +444,15 @@ class TwoStageForecaster:
             )
         return first
 
-    def _sample_forecast(self, windows, data, num_samples, levels, seed):
+    def _sample_forecast(
+        self, windows, data, num_samples, levels, seed, encoder_samples=None
+    ):
         if getattr(self, "_sampler", None) is None:
-            self._sampler = MCSampler(self.network_)
+            self._sampler = TwoStageSampler(self.network_)
 
-        samples = self._sampler.sample(windows["inputs"], num_samples, seed)
+        samples = self._sampler.sample(
+            windows["inputs"], num_samples, seed, encoder_samples
+        )
         if check_spread(self.network_, samples, self.dropout):
             warnings.warn(
                 f"All {num_samples} MC-dropout samples are identical although "

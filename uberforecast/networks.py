@@ -162,3 +162,94 @@ def deterministic_copy(model):
     copy = keras.models.clone_model(model, clone_function=clone, recursive=True)
     copy.set_weights(model.get_weights())
     return copy
+
+
+def split_encoder(encoder):
+    """The encoder cut before its first active dropout, for sampling.
+
+    Everything before the first `MCDropout` with a positive rate gives the
+    same output on every MC pass, so a sampler runs it once per window and
+    only repeats the rest. Both parts share the encoder's layers.
+
+    Parameters
+    ----------
+    encoder
+        A chain of single-input layers, as `build_encoder` makes.
+
+    Returns
+    -------
+    tuple
+        ``(prefix, suffix)``: ``prefix`` maps ``{"window": (B, L, 1)}`` to
+        the last deterministic output, ``suffix`` maps ``{"sequence": ...}``
+        (that output) to the embedding ``(B, E)``. ``prefix`` is ``None``
+        when the window itself is dropped, ``suffix`` when nothing is.
+    """
+    layers = encoder.layers[1:]
+    cut = next(
+        (
+            i
+            for i, layer in enumerate(layers)
+            if isinstance(layer, MCDropout) and layer.rate > 0
+        ),
+        len(layers),
+    )
+    prefix = suffix = None
+    if cut > 0:
+        window = keras.Input(encoder.input.shape[1:], name="window")
+        prefix = keras.Model({"window": window}, _chain(layers[:cut], window))
+    if cut < len(layers):
+        shape = (prefix.output if prefix else encoder.input).shape[1:]
+        sequence = keras.Input(shape, name="sequence")
+        suffix = keras.Model({"sequence": sequence}, _chain(layers[cut:], sequence))
+    return prefix, suffix
+
+
+def _chain(layers, x):
+    for layer in layers:
+        x = layer(x)
+    return x
+
+
+def build_head(network):
+    """The prediction network after its encoder, as a model sharing its layers.
+
+    Parameters
+    ----------
+    network
+        A model from `build_prediction_network`, fitted or loaded.
+
+    Returns
+    -------
+    keras.Model
+        Inputs ``embedding`` ``(B, E)``, ``features`` ``(B, H * F)`` when the
+        network has them, and ``window`` ``(B, L, 1)`` when it feeds recent
+        steps to the MLP; output ``(B, H)``, equal to the network's output for
+        the embedding of the same window.
+    """
+    embedding_size = network.get_layer("encoder").output.shape[1:]
+    inputs = {"embedding": keras.Input(embedding_size, name="embedding")}
+    parts = [inputs["embedding"]]
+    crops = _layers_of_type(network, keras.layers.Cropping1D)
+    if crops:
+        window_shape = network.input["window"].shape[1:]
+        inputs["window"] = keras.Input(window_shape, name="window")
+        parts.append(network.get_layer("recent")(crops[0](inputs["window"])))
+    if "features" in network.input:
+        features_shape = network.input["features"].shape[1:]
+        inputs["features"] = keras.Input(features_shape, name="features")
+        parts.append(inputs["features"])
+
+    joins = _layers_of_type(network, keras.layers.Concatenate)
+    x = joins[0](parts) if joins else parts[0]
+    names = {layer.name for layer in network.layers}
+    i = 1
+    while f"dense_{i}" in names:
+        x = network.get_layer(f"dense_{i}")(x)
+        x = network.get_layer(f"mlp_dropout_{i}")(x)
+        i += 1
+    forecast = network.get_layer("forecast")(x)
+    return keras.Model(inputs, forecast, name="head")
+
+
+def _layers_of_type(model, kind):
+    return [layer for layer in model.layers if isinstance(layer, kind)]

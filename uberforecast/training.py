@@ -11,17 +11,19 @@ logger = logging.getLogger(__name__)
 
 
 class _EpochLog(keras.callbacks.Callback):
-    """Logs each epoch's losses and seconds at INFO level."""
+    """Logs each epoch's losses and seconds at INFO level, keeps the seconds."""
 
     def __init__(self, stage, epochs):
         super().__init__()
         self.stage, self.epochs = stage, epochs
+        self.seconds = []
 
     def on_epoch_begin(self, epoch, logs=None):
         self._started = time.perf_counter()
 
     def on_epoch_end(self, epoch, logs=None):
         logs = logs or {}
+        self.seconds.append(time.perf_counter() - self._started)
         logger.info(
             "%s epoch %d/%d: loss %.4f, val_loss %.4f (%.1fs)",
             self.stage,
@@ -29,7 +31,7 @@ class _EpochLog(keras.callbacks.Callback):
             self.epochs,
             logs.get("loss", float("nan")),
             logs.get("val_loss", float("nan")),
-            time.perf_counter() - self._started,
+            self.seconds[-1],
         )
 
 
@@ -54,23 +56,26 @@ def fit_model(
     Returns
     -------
     dict
-        ``{"loss": [...], "val_loss": [...]}`` per epoch.
+        ``{"loss": [...], "val_loss": [...], "seconds": [...]}`` per epoch;
+        the first epoch's seconds include tracing the training function.
     """
     model.compile(optimizer=keras.optimizers.Adam(learning_rate), loss="mse")
     stopping = keras.callbacks.EarlyStopping(
         patience=patience, restore_best_weights=True
     )
+    epoch_log = _EpochLog(stage, epochs)
     history = model.fit(
         *train,
         validation_data=validation,
         epochs=epochs,
         batch_size=batch_size,
-        callbacks=[stopping, _EpochLog(stage, epochs)],
+        callbacks=[stopping, epoch_log],
         verbose=0,
     )
     losses = {
         key: [float(v) for v in values] for key, values in history.history.items()
     }
+    losses["seconds"] = epoch_log.seconds
     best = min(range(len(losses["val_loss"])), key=losses["val_loss"].__getitem__)
     logger.info(
         "%s: best val_loss %.4f at epoch %d of %d",
