@@ -88,6 +88,7 @@ def _predict(args):
     forecast.frame.to_csv(args.output or sys.stdout)
     if args.output:
         print(f"forecasts: {args.output}")
+    return 0
 
 
 def _bench_parser(subparsers):
