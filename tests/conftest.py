@@ -20,6 +20,16 @@ TINY = dict(
     validation_size=60,
 )
 
+# The same tiny model as `--set` overrides of the command line.
+TINY_SET = [
+    "model.encoder_units=[8, 4]",
+    "model.decoder_units=4",
+    "model.hidden_units=[8]",
+    "model.encoder_epochs=1",
+    "model.network_epochs=1",
+    "model.num_samples=5",
+]
+
 
 def weekly_series(num_days=400, noise=1.0, seed=0, start="2020-01-01"):
     """A daily series: a weekly cycle around 10 plus Gaussian noise, and one

@@ -2,6 +2,7 @@
 
 import json
 
+import conftest
 import pandas as pd
 import pytest
 from conftest import weekly_series
@@ -9,15 +10,7 @@ from conftest import weekly_series
 from uberforecast.cli import main
 
 # A tiny config: the job's plumbing, not its accuracy, is under test here.
-TINY_SET = [
-    "model.lookback=14",
-    "model.encoder_units=[8, 4]",
-    "model.decoder_units=4",
-    "model.hidden_units=[8]",
-    "model.encoder_epochs=1",
-    "model.network_epochs=1",
-    "model.num_samples=5",
-]
+TINY_SET = ["model.lookback=14", *conftest.TINY_SET]
 
 
 def _args(*pairs):

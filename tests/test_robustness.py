@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import TINY
+from conftest import TINY, TINY_SET
 
 from uberforecast import DataError, TwoStageForecaster, load_csv
 from uberforecast.cli import format_table, main
@@ -41,14 +41,6 @@ ISSUE_PROBLEMS = (
     "(2024-03-01 04:00:00)",
     "empty values in 'y' at {word} {c} (2024-03-01 05:00:00)",
 )
-TINY_SET = [
-    "model.encoder_units=[8, 4]",
-    "model.decoder_units=4",
-    "model.hidden_units=[8]",
-    "model.encoder_epochs=1",
-    "model.network_epochs=1",
-    "model.num_samples=5",
-]
 
 
 def _run(tmp_path, csv_text, *extra):
