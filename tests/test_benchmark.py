@@ -93,6 +93,13 @@ def test_bench_command_prints_and_writes_its_section(tmp_path, capsys):
     assert text.count(SECTION) == 1 and "| two-stage sampler, full" in text
 
 
+def test_one_training_epoch_is_refused_before_any_timing(capsys):
+    code = main(["bench", "--windows", "2", "--epochs", "1", "--no-write"])
+    assert code == 2
+    captured = capsys.readouterr()
+    assert "`epochs`" in captured.err and "Made by" not in captured.out
+
+
 @pytest.mark.parametrize("existing", ["", "## Other\n\ntext\n"])
 def test_write_report_replaces_only_its_block(tmp_path, existing):
     path = tmp_path / "benchmarks.md"

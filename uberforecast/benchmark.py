@@ -235,11 +235,7 @@ def training_rows(frame, target, features=(), batch_sizes=(128,), epochs=2, **pa
     from uberforecast.forecaster import TwoStageForecaster
     from uberforecast.windows import window_positions
 
-    if not isinstance(epochs, int) or epochs < 2:
-        raise ValueError(
-            "Invalid value for argument `epochs`: expected an integer of at least "
-            f"2 (the first epoch includes tracing), received {epochs!r}."
-        )
+    _check_epochs(epochs)
     rows = []
     for batch_size in batch_sizes:
         settings = dict(encoder_epochs=epochs, network_epochs=epochs, patience=epochs)
@@ -262,6 +258,14 @@ def training_rows(frame, target, features=(), batch_sizes=(128,), epochs=2, **pa
             }
         )
     return rows
+
+
+def _check_epochs(epochs):
+    if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 2:
+        raise ValueError(
+            "Invalid value for argument `epochs`: expected an integer of at least "
+            f"2 (the first epoch includes tracing), received {epochs!r}."
+        )
 
 
 def run_benchmark(
@@ -315,6 +319,9 @@ def run_benchmark(
         ``matmul_shape`` and ``matmul_gflops``, ``sampling`` (one dict per
         method), ``memory``, ``sweep`` and ``training`` (lists of dicts).
     """
+    if training_batch_sizes:
+        # Refused before the sampling part, which takes minutes.
+        _check_epochs(training_epochs)
     options = {"chunk_rows": DEFAULT_CHUNK_ROWS, "jit_compile": False} | options
     network = default_network()
     inputs = random_inputs(network, windows)
