@@ -16,17 +16,15 @@ from uberforecast.data import DataError, check_frame
 from uberforecast.features import calendar_features
 from uberforecast.forecast import build_forecast
 from uberforecast.networks import (
-    ENCODER_DROPOUT_PLACES,
     build_autoencoder,
     build_encoder,
     build_prediction_network,
     deterministic_copy,
 )
+from uberforecast.params import check_params
 from uberforecast.sampling import TwoStageSampler, check_spread
 from uberforecast.training import fit_model
 from uberforecast.windows import (
-    TRANSFORMS,
-    WINDOW_NORMALISATIONS,
     TargetScaler,
     make_windows,
     split_sizes,
@@ -171,41 +169,7 @@ class TwoStageForecaster:
         return {name: getattr(self, name) for name in names}
 
     def _check_params(self):
-        checks.positive_int("lookback", self.lookback)
-        checks.positive_int("horizon", self.horizon)
-        checks.positive_int("validation_size", self.validation_size)
-        checks.one_of("transform", self.transform, TRANSFORMS)
-        checks.one_of(
-            "window_normalisation", self.window_normalisation, WINDOW_NORMALISATIONS
-        )
-        checks.units("encoder_units", self.encoder_units)
-        checks.positive_int("decoder_units", self.decoder_units)
-        checks.units("hidden_units", self.hidden_units)
-        for place in self.encoder_dropout_at:
-            checks.one_of("encoder_dropout_at", place, ENCODER_DROPOUT_PLACES)
-        if (
-            not 0
-            <= checks.non_negative_int("recent_steps", self.recent_steps)
-            <= (self.lookback)
-        ):
-            raise ValueError(
-                "Invalid value for argument `recent_steps`: expected at most "
-                f"lookback={self.lookback}, received {self.recent_steps}."
-            )
-        checks.rate("dropout", self.dropout)
-        checks.positive_int("encoder_epochs", self.encoder_epochs)
-        checks.positive_int("network_epochs", self.network_epochs)
-        checks.positive_int("batch_size", self.batch_size)
-        checks.positive_float("learning_rate", self.learning_rate)
-        checks.positive_int("patience", self.patience)
-        checks.positive_int("num_samples", self.num_samples)
-        checks.levels(self.levels)
-        checks.non_negative_int("seed", self.seed)
-        if isinstance(self.features, str):
-            raise TypeError(
-                "Invalid type for argument `features`: expected a sequence of "
-                f"column names, received the string {self.features!r}."
-            )
+        check_params(self.get_params())
 
     # ------------------------------------------------------------------ fit
 
