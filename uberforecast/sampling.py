@@ -87,7 +87,6 @@ class MCSampler:
         self.model = model
         self.chunk_rows = int(chunk_rows)
         self._call = _gathering_function(model, jit_compile)
-        self.has_dropout = _has_active_dropout(model)
 
     def sample(self, inputs, num_samples, seed):
         """Samples of the model's output for each window.
@@ -214,7 +213,6 @@ class TwoStageSampler:
         self._head = _gathering_function(head, jit_compile)
         self._head_inputs = [name for name in head.input if name != "embedding"]
         self._head_has_dropout = _has_active_dropout(head)
-        self.has_dropout = _has_active_dropout(network)
 
     def encoder_passes(self, num_samples, encoder_samples=None):
         """Encoder passes per window that `sample` runs.
