@@ -3,16 +3,19 @@ PYTHON ?= python3
 VENV := .venv
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench clean
+.PHONY: run evaluate test lint bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/python -m pip install --quiet --upgrade pip
-	$(VENV)/bin/python -m pip install --quiet -e '.[chicago,dev]'
+	$(VENV)/bin/python -m pip install --quiet -e '.[chicago,peers,dev]'
 	touch $(STAMP)
 
 run: $(STAMP)
 	$(VENV)/bin/uberforecast run $(ARGS)
+
+evaluate: $(STAMP)
+	$(VENV)/bin/uberforecast evaluate $(ARGS)
 
 bench: $(STAMP)
 	$(VENV)/bin/uberforecast bench $(ARGS)

@@ -23,6 +23,7 @@ VARIANTS = {
     "base": {},
     "norm_mean": {"window_normalisation": "mean"},
     "norm_none": {"window_normalisation": "none"},
+    "norm_last": {"window_normalisation": "last"},
     "recent_7": {"recent_steps": 7},
     "norm_mean_recent_7": {"window_normalisation": "mean", "recent_steps": 7},
     "norm_none_recent_7": {"window_normalisation": "none", "recent_steps": 7},

@@ -74,6 +74,11 @@ class BoostingForecaster:
         Interval coverages in percent. Default: ``(80, 95)``.
     intervals
         ``"quantile"`` or ``"gaussian"``. Default: ``"quantile"``.
+    relative
+        Model the target and lags minus the mean of the lookback window, so
+        that trees, which cannot extrapolate, follow a level that drifts
+        beyond the training range. Default: ``True`` (better on the Chicago
+        validation year; see ``docs/benchmarks.md``).
     max_iter, learning_rate, max_leaf_nodes
         Boosting settings. Defaults: ``500``, ``0.1``, ``31``.
     seed
@@ -88,6 +93,7 @@ class BoostingForecaster:
         horizon=1,
         levels=(80, 95),
         intervals="quantile",
+        relative=True,
         max_iter=500,
         learning_rate=0.1,
         max_leaf_nodes=31,
@@ -99,20 +105,29 @@ class BoostingForecaster:
         self.horizon = horizon
         self.levels = levels
         self.intervals = intervals
+        self.relative = relative
         self.max_iter = max_iter
         self.learning_rate = learning_rate
         self.max_leaf_nodes = max_leaf_nodes
         self.seed = seed
 
     def _design(self, data, positions, step):
-        """Rows for the targets ``positions + step``: lags, calendar, features."""
+        """Rows for the targets ``positions + step``: lags, calendar, features.
+
+        Returns the rows ``(W, columns)``, the targets ``(W,)`` and the
+        reference level added back to the forecasts ``(W,)``.
+        """
         values = data[self.target].to_numpy(dtype="float64")
         # -> (W, L): the lookback values before each origin, latest first
         lags = values[positions[:, None] - np.arange(1, self.lookback + 1)]
+        reference = lags.mean(axis=1) if self.relative else np.zeros(len(lags))
         targets = positions + step
-        parts = [lags, data[list(self.features)].to_numpy()[targets]]
+        parts = [
+            lags - reference[:, None],
+            data[list(self.features)].to_numpy()[targets],
+        ]
         parts.append(calendar_features(data.index).to_numpy()[targets])
-        return np.hstack(parts), values[targets]
+        return np.hstack(parts), values[targets] - reference, reference
 
     def _model(self, loss, quantile=None):
         from sklearn.ensemble import HistGradientBoostingRegressor
@@ -146,8 +161,8 @@ class BoostingForecaster:
         )
         self.models_, self.residual_std_ = [], []
         for step in range(self.horizon):
-            x_train, y_train = self._design(data, train, step)
-            x_val, y_val = self._design(data, validation, step)
+            x_train, y_train, _ = self._design(data, train, step)
+            x_val, y_val, _ = self._design(data, validation, step)
             if self.intervals == "gaussian":
                 model = self._model("squared_error")
                 model.fit(x_train, y_train, X_val=x_val, y_val=y_val)
@@ -200,15 +215,18 @@ class BoostingForecaster:
         return frame
 
     def _predict_step(self, data, positions, step):
-        x, _ = self._design(data, positions, step)
+        x, _, reference = self._design(data, positions, step)
         if self.intervals == "gaussian":
-            mean, std = self.models_[step].predict(x), self.residual_std_[step]
+            mean = self.models_[step].predict(x) + reference
+            std = self.residual_std_[step]
             result = {"mean": mean, "std": np.full_like(mean, std)}
             for level in self.levels_:
                 z = norm.ppf(0.5 + level / 200)
                 result[level] = (mean - z * std, mean + z * std)
             return result
-        quantiles = {q: model.predict(x) for q, model in self.models_[step].items()}
+        quantiles = {
+            q: model.predict(x) + reference for q, model in self.models_[step].items()
+        }
         # Quantile models are fitted separately and can cross: sort them.
         ordered = np.sort(np.stack(list(quantiles.values())), axis=0)
         quantiles = dict(zip(quantiles, ordered, strict=True))
@@ -263,7 +281,13 @@ class ETSForecaster:
         self.damped = damped
 
     def _model(self, values):
-        from statsmodels.tsa.exponential_smoothing.ets import ETSModel
+        try:
+            from statsmodels.tsa.exponential_smoothing.ets import ETSModel
+        except ImportError as error:
+            raise ImportError(
+                "The ETS peer needs statsmodels: pip install 'uberforecast[peers]', "
+                "or leave it out (e.g. --peers boosting,seasonal_naive)."
+            ) from error
 
         seasonal = self.season > 1
         # A Series with a plain RangeIndex: statsmodels' predictions need an
