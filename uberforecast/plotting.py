@@ -311,7 +311,13 @@ def embedding_map(model, frame, labels=None, ax=None):
         for value in labels.cat.categories if categorical else pd.unique(labels):
             chosen = (labels == value).to_numpy()
             ax.scatter(points["pc_1"][chosen], points["pc_2"][chosen], s=6, label=value)
-        ax.legend(fontsize="small", markerscale=2, title=labels.name)
+        ax.legend(
+            fontsize="small",
+            markerscale=2,
+            title=labels.name,
+            loc="upper left",
+            bbox_to_anchor=(1, 1),
+        )
     ax.set_xlabel(f"first component ({100 * explained[0]:.0f}% of the variance)")
     ax.set_ylabel(f"second component ({100 * explained[1]:.0f}%)")
     return ax
