@@ -176,3 +176,15 @@ def test_nested_sampling_needs_mlp_dropout():
     # Without encoder dropout there is one embedding per window anyway.
     fixed = TwoStageSampler(_network(dropout_at=()))
     assert fixed.encoder_passes(20, 5) == fixed.encoder_passes(20) == 1
+
+
+def test_without_encoder_dropout_only_the_mlp_varies():
+    """With no MLP dropout, turning the encoder's off leaves nothing random:
+    every sample is the deterministic network's output."""
+    network = _network(dropout=0.3, mlp_dropout=0.0)
+    inputs = _inputs(5)
+    sampler = TwoStageSampler(network)
+    fixed = sampler.sample(inputs, 6, seed=0, encoder_dropout=False)
+    expected = keras.ops.convert_to_numpy(deterministic_copy(network)(inputs))
+    np.testing.assert_allclose(fixed, np.broadcast_to(expected, fixed.shape), rtol=1e-5)
+    assert np.ptp(sampler.sample(inputs, 6, seed=0), axis=0).min() > 0

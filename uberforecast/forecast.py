@@ -65,6 +65,7 @@ def build_forecast(
     timestamps,
     origins,
     actual=None,
+    multipliers=None,
 ):
     """Summarise samples into a `Forecast`.
 
@@ -88,6 +89,9 @@ def build_forecast(
         timestamp, shape ``(W,)``.
     actual
         Observed values in original units, shape ``(W, H)``, or ``None``.
+    multipliers
+        Level to multipliers of the standard deviation, shape ``(H,)``, for
+        conformal intervals; ``None`` for the Gaussian quantiles.
     """
     num_samples, num_windows, horizon = samples.shape
     # -> (W, H)
@@ -105,7 +109,7 @@ def build_forecast(
     columns["mean"] = scaler.inverse(center).ravel()
     columns["std"] = scaler.inverse_std(center, std).ravel()
     for level in levels:
-        z = norm.ppf(0.5 + level / 200)
+        z = norm.ppf(0.5 + level / 200) if multipliers is None else multipliers[level]
         # Bounds go through the monotone inverse transform; never mean +- std.
         columns[f"lower_{level_name(level)}"] = scaler.inverse(center - z * std).ravel()
         columns[f"upper_{level_name(level)}"] = scaler.inverse(center + z * std).ravel()

@@ -24,6 +24,11 @@ from uberforecast.networks import (
 from uberforecast.params import check_params
 from uberforecast.sampling import TwoStageSampler, check_spread
 from uberforecast.training import fit_model
+from uberforecast.uncertainty import (
+    conformal_multipliers,
+    conformal_scores,
+    noise_variance,
+)
 from uberforecast.windows import (
     TargetScaler,
     make_windows,
@@ -112,6 +117,9 @@ class TwoStageForecaster:
     history_, timings_
         Losses per epoch and seconds per stage.
     """
+
+    # Stage two trains the encoder too (`uberforecast.peers.EndToEndLSTM`).
+    _train_encoder = False
 
     def __init__(
         self,
@@ -210,21 +218,15 @@ class TwoStageForecaster:
         self._fit_stage_two(train, validation)
 
         started = time.perf_counter()
-        deterministic = deterministic_copy(self.network_)
-        predicted = deterministic.predict(
-            validation["inputs"], batch_size=4096, verbose=0
-        )
-        # In float64, which JSON keeps exactly, so a reloaded model's intervals
-        # are bit-identical.
-        residuals = predicted.astype("float64") - validation["targets"]
-        self.noise_variance_ = np.mean(residuals**2, axis=0)
-        if not np.isfinite(self.noise_variance_).all():
-            raise RuntimeError(
-                "Training diverged: the network's validation forecasts are not "
-                "finite. Try a lower `learning_rate` or check the data's scale."
-            )
-        self.timings_["noise"] = time.perf_counter() - started
+        self.noise_variance_ = noise_variance(self.network_, validation)
         self._sampler = None
+        # Normalised validation residuals of the full model, for conformal
+        # intervals (`predict(..., calibration="conformal")`).
+        samples = self._draw(validation, self.num_samples, self.seed)
+        self.conformal_scores_ = conformal_scores(
+            samples, self.noise_variance_, validation["targets"]
+        )
+        self.timings_["noise"] = time.perf_counter() - started
         return self
 
     def _fit_scalers(self, train):
@@ -306,7 +308,7 @@ class TwoStageForecaster:
     def _fit_stage_two(self, train, validation):
         started = time.perf_counter()
         # Frozen before the stage-two model is compiled, so it takes effect.
-        self.encoder_.trainable = False
+        self.encoder_.trainable = not self._train_encoder
         self.network_ = build_prediction_network(
             self.encoder_,
             self.horizon,
@@ -344,6 +346,9 @@ class TwoStageForecaster:
         levels=None,
         seed=None,
         encoder_samples=None,
+        encoder_dropout=True,
+        noise=True,
+        calibration=None,
     ):
         """Forecast every window whose targets start at or after `start`.
 
@@ -365,6 +370,15 @@ class TwoStageForecaster:
             is faster and slightly correlates the samples (see
             `uberforecast.sampling.TwoStageSampler`). ``None`` gives every
             sample its own encoder pass. Default: ``None``.
+        encoder_dropout, noise
+            ``False`` leaves out the encoder's dropout (only the MLP's
+            varies) or the inherent noise: the reference's ablation (see
+            `uberforecast.uncertainty.decompose`). Defaults: ``True``.
+        calibration
+            ``None`` for Gaussian intervals from the total standard deviation;
+            ``"conformal"`` scales that deviation by split-conformal
+            multipliers from the validation period's normalised residuals,
+            which corrects heavy tails. Default: ``None``.
 
         Returns
         -------
@@ -383,10 +397,40 @@ class TwoStageForecaster:
                 f"The data has frequency {data.index.freqstr!r}, but the model was "
                 f"fitted on data of frequency {self.freq_!r}."
             )
+        multipliers = self._multipliers(calibration, levels, encoder_dropout, noise)
         windows = self._windows(data, first_target=self._first_target(data, start))
-        return self._sample_forecast(
-            windows, data, num_samples, levels, seed, encoder_samples
+        samples = self._draw(
+            windows, num_samples, seed, encoder_samples, encoder_dropout
         )
+        positions = windows["positions"]
+        steps = positions[:, None] + np.arange(self.horizon)
+        return build_forecast(
+            samples,
+            self.noise_variance_ if noise else np.zeros(self.horizon),
+            levels,
+            self.target_scaler_,
+            offsets=windows["level"],
+            timestamps=data.index[steps.ravel()].to_numpy().reshape(steps.shape),
+            origins=data.index[positions - 1],
+            actual=data[self.target].to_numpy()[steps],
+            multipliers=multipliers,
+        )
+
+    def _multipliers(self, calibration, levels, encoder_dropout, noise):
+        """Conformal multipliers per level, or ``None`` for Gaussian ones."""
+        if calibration is None:
+            return None
+        if calibration != "conformal":
+            raise ValueError(
+                "Invalid value for argument `calibration`: expected None or "
+                f"'conformal', received {calibration!r}."
+            )
+        if not (encoder_dropout and noise):
+            raise ValueError(
+                "calibration='conformal' calibrates the full model; it cannot be "
+                "combined with encoder_dropout=False or noise=False."
+            )
+        return conformal_multipliers(self.conformal_scores_, levels)
 
     def _first_target(self, data, start):
         """Position of the first target step, checked to leave whole windows."""
@@ -408,14 +452,14 @@ class TwoStageForecaster:
             )
         return first
 
-    def _sample_forecast(
-        self, windows, data, num_samples, levels, seed, encoder_samples=None
+    def _draw(
+        self, windows, num_samples, seed, encoder_samples=None, encoder_dropout=True
     ):
+        """MC samples of the network for `windows`, shape ``(S, W, H)``."""
         if getattr(self, "_sampler", None) is None:
             self._sampler = TwoStageSampler(self.network_)
-
         samples = self._sampler.sample(
-            windows["inputs"], num_samples, seed, encoder_samples
+            windows["inputs"], num_samples, seed, encoder_samples, encoder_dropout
         )
         if check_spread(self.network_, samples, self.dropout):
             warnings.warn(
@@ -424,21 +468,10 @@ class TwoStageForecaster:
                 "dropped units (e.g. a constant series with no varying features). "
                 "The model variance is zero; the intervals come from the noise "
                 "variance alone.",
-                # Points at the caller of `predict`.
+                # Points at the caller of `predict` or `fit`.
                 stacklevel=3,
             )
-        positions = windows["positions"]
-        steps = positions[:, None] + np.arange(self.horizon)
-        return build_forecast(
-            samples,
-            self.noise_variance_,
-            levels,
-            self.target_scaler_,
-            offsets=windows["level"],
-            timestamps=data.index[steps.ravel()].to_numpy().reshape(steps.shape),
-            origins=data.index[positions - 1],
-            actual=data[self.target].to_numpy()[steps],
-        )
+        return samples
 
     def embed(self, windows):
         """The encoder's deterministic embedding of raw windows.

@@ -53,6 +53,7 @@ def save_forecaster(forecaster, path):
         "calendar_columns": forecaster.calendar_columns_,
         "feature_columns": forecaster.feature_columns_,
         "noise_variance": forecaster.noise_variance_,
+        "conformal_scores": forecaster.conformal_scores_,
         "history": forecaster.history_,
         "timings": forecaster.timings_,
     }
@@ -84,6 +85,9 @@ def load_forecaster(cls, path):
         forecaster.target_scaler_ = TargetScaler.from_state(state["target_scaler"])
         for name in ("feature_mean", "feature_scale", "noise_variance"):
             setattr(forecaster, f"{name}_", np.asarray(state[name], dtype="float64"))
+        forecaster.conformal_scores_ = np.asarray(
+            state["conformal_scores"], dtype="float64"
+        ).reshape(-1, forecaster.horizon)
         for name in ("calendar_columns", "feature_columns", "history", "timings"):
             setattr(forecaster, f"{name}_", state[name])
     except (KeyError, TypeError, ValueError) as error:

@@ -13,7 +13,7 @@ import numpy as np
 import tensorflow as tf
 
 from uberforecast.layers import mc_dropout_layers, reseed_model
-from uberforecast.networks import build_head, split_encoder
+from uberforecast.networks import build_head, deterministic_copy, split_encoder
 
 # Chosen by measurement on 2 cores (see docs/benchmarks.md, "Speed (issue 6)").
 DEFAULT_CHUNK_ROWS = 2048
@@ -211,6 +211,8 @@ class TwoStageSampler:
             None if suffix is None else _gathering_function(suffix, jit_compile)
         )
         self._head = _gathering_function(head, jit_compile)
+        self._jit_compile = jit_compile
+        self._fixed_suffix = None
         self._head_inputs = [name for name in head.input if name != "embedding"]
         self._head_has_dropout = _has_active_dropout(head)
 
@@ -242,7 +244,9 @@ class TwoStageSampler:
             )
         return int(encoder_samples)
 
-    def sample(self, inputs, num_samples, seed, encoder_samples=None):
+    def sample(
+        self, inputs, num_samples, seed, encoder_samples=None, encoder_dropout=True
+    ):
         """Samples of the network's output for each window.
 
         Legend: B windows, S samples, H outputs.
@@ -259,6 +263,11 @@ class TwoStageSampler:
         encoder_samples
             Encoder passes per window; ``None`` for one per sample.
             Default: ``None``.
+        encoder_dropout
+            Drop in the encoder; ``False`` gives every sample the
+            deterministic embedding, so only the MLP's dropout varies (the
+            reference's "prediction network alone" variant). Default:
+            ``True``.
 
         Returns
         -------
@@ -266,6 +275,9 @@ class TwoStageSampler:
             Shape ``(S, B, H)``.
         """
         passes = self.encoder_passes(num_samples, encoder_samples)
+        suffix = self._suffix
+        if not encoder_dropout and suffix is not None:
+            passes, suffix = 1, self._deterministic_suffix()
         reseed_model(self.network, seed)
         parts = []
         for start in range(0, len(inputs["window"]), self.chunk_rows):
@@ -281,6 +293,7 @@ class TwoStageSampler:
                         fixed[first : first + block],
                         num_samples,
                         passes,
+                        suffix,
                     )
                 )
         # -> (S, B, H)
@@ -298,14 +311,23 @@ class TwoStageSampler:
             self.chunk_rows,
         )
 
-    def _sample_block(self, inputs, fixed, num_samples, passes):
+    def _deterministic_suffix(self):
+        """The rest of the encoder with its dropout off, built on first use."""
+        if self._fixed_suffix is None:
+            _, suffix = split_encoder(self.network.get_layer("encoder"))
+            self._fixed_suffix = _gathering_function(
+                deterministic_copy(suffix), self._jit_compile
+            )
+        return self._fixed_suffix
+
+    def _sample_block(self, inputs, fixed, num_samples, passes, suffix):
         """`sample` for one block of windows with `passes` encoder passes.
 
         Legend: B windows, P passes, E embedding, S samples, H outputs.
         """
         num_windows = len(inputs["window"])
         # -> (P * B, E)
-        embeddings = self._embeddings(fixed, passes)
+        embeddings = self._embeddings(fixed, passes, suffix)
 
         def source_rows(rows):
             # Row r is sample r // B of window r % B, on encoder pass r // B % P.
@@ -322,13 +344,13 @@ class TwoStageSampler:
         # -> (S, B, H)
         return outputs.numpy().reshape(num_samples, num_windows, -1)
 
-    def _embeddings(self, fixed, passes):
+    def _embeddings(self, fixed, passes, suffix):
         """Embeddings of `passes` encoder passes, pass-major, ``(P * B, E)``."""
-        if self._suffix is None:
+        if suffix is None:
             return fixed
         num_windows = len(fixed)
         return _run_chunked(
-            self._suffix,
+            suffix,
             {"sequence": fixed},
             lambda rows: {"sequence": rows % num_windows},
             passes * num_windows,
