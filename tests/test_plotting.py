@@ -109,6 +109,10 @@ def test_calibrated_intervals_lie_near_the_diagonal():
     assert np.abs(curve.to_numpy() - curve.index.to_numpy()).max() < 4
     ax = plotting.calibration_curve(frame)
     np.testing.assert_allclose(ax.lines[1].get_ydata(), curve.to_numpy())
+    # A second forecast on the same axes: one more line, one diagonal.
+    plotting.calibration_curve(frame, levels=(50, 90), ax=ax, label="other")
+    labels = [line.get_label() for line in ax.lines]
+    assert labels == ["ideal", "forecast", "other"]
     with pytest.raises(ValueError, match=r"argument `levels`.*received \[42.0\]"):
         plotting.coverage_curve(frame, levels=(42,))
 

@@ -210,8 +210,11 @@ def coverage_curve(frame, levels=None, step=1):
     return pd.Series(empirical, name="empirical").rename_axis("nominal")
 
 
-def calibration_curve(frame, levels=None, step=1, ax=None):
+def calibration_curve(frame, levels=None, step=1, ax=None, label="forecast"):
     """Nominal against empirical coverage of the intervals; see `coverage_curve`.
+
+    Call it again with the same `ax` and another `label` to compare
+    forecasts; the diagonal is drawn once.
 
     Returns
     -------
@@ -219,8 +222,9 @@ def calibration_curve(frame, levels=None, step=1, ax=None):
     """
     curve = coverage_curve(frame, levels, step)
     ax = _axes(ax, figsize=(4.5, 4.5))
-    ax.plot([0, 100], [0, 100], color="gray", linestyle=":", label="ideal")
-    ax.plot(curve.index, curve.to_numpy(), marker=".", label="forecast")
+    if "ideal" not in [line.get_label() for line in ax.lines]:
+        ax.plot([0, 100], [0, 100], color="gray", linestyle=":", label="ideal")
+    ax.plot(curve.index, curve.to_numpy(), marker=".", label=label)
     low = min(curve.index.min(), curve.min()) - 2
     ax.set_xlim(low, 100)
     ax.set_ylim(low, 100)
