@@ -36,6 +36,12 @@ VARIANTS = {
     "lookback_56": {"lookback": 56},
     "no_weather": {"features": ()},
     "reconstruct": {"reconstruct": True},
+    "recent_14": {"recent_steps": 14},
+    "recent_28": {"recent_steps": 28},
+    "patience_10": {"patience": 10},
+    "dropout_0.02": {"dropout": 0.02},
+    "hidden_256": {"hidden_units": (256, 128, 32)},
+    "encoder_64_16": {"encoder_units": (64, 16), "decoder_units": 16},
 }
 
 

@@ -190,3 +190,25 @@ def test_no_pandas_deprecation_warnings_per_call():
         checked = check_frame(_hourly(48), "y")
         calendar_features(checked.index)
     assert [str(w.message) for w in caught] == []
+
+
+def test_uci_bike_loader_dates_hours_and_names_missing_columns(tmp_path):
+    from uberforecast.datasets import UCI_BIKE_FEATURES, load_uci_bike
+
+    columns = ["instant", "dteday", "hr", *UCI_BIKE_FEATURES, "cnt"]
+    rows = [[1, "2011-01-01", 0, *[0.5] * 6, 16], [2, "2011-01-01", 2, *[0.5] * 6, 3]]
+    pd.DataFrame(rows, columns=columns).to_csv(tmp_path / "hour.csv", index=False)
+    frame = load_uci_bike(tmp_path / "hour.csv")
+    assert list(frame.index) == [
+        pd.Timestamp("2011-01-01 00:00"),
+        pd.Timestamp("2011-01-01 02:00"),
+    ]
+    assert frame["cnt"].tolist() == [16, 3]
+    # The absent hour 01:00 is refused by the check, naming it.
+    with pytest.raises(DataError, match="01:00"):
+        check_frame(frame, "cnt", [], "h")
+    pd.DataFrame(rows, columns=columns).drop(columns="cnt").to_csv(
+        tmp_path / "bad.csv", index=False
+    )
+    with pytest.raises(ValueError, match=r"lacks the columns \['cnt'\]"):
+        load_uci_bike(tmp_path / "bad.csv")

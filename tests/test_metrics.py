@@ -38,6 +38,12 @@ def test_crps_gaussian_known_value():
     )
 
 
+def test_crps_gaussian_of_a_point_forecast_is_the_absolute_error():
+    assert metrics.crps_gaussian([3.0, 1.0], [1.0, 1.0], [0.0, 0.0]) == 1.0
+    with pytest.raises(ValueError, match="non-negative"):
+        metrics.crps_gaussian([0.0], [0.0], [-1.0])
+
+
 def test_crps_samples_matches_gaussian():
     rng = np.random.default_rng(0)
     samples = rng.standard_normal((20000, 1))

@@ -11,7 +11,12 @@ import warnings
 
 from uberforecast.data import FILL_POLICIES, load_csv
 
-_FORMATS = {"smape": "{:.2f}", "mase": "{:.3f}"}
+_FORMATS = {
+    "smape": "{:.2f}",
+    "mase": "{:.3f}",
+    "fit_seconds": "{:.1f}",
+    "predict_seconds": "{:.1f}",
+}
 
 
 def _run_parser(subparsers):
@@ -22,6 +27,31 @@ def _run_parser(subparsers):
         "the metrics table and write forecasts, metrics, a fan chart, the "
         "resolved config and the model to the output folder.",
     )
+    _data_arguments(run)
+    run.set_defaults(handler=_run)
+
+
+def _evaluate_parser(subparsers):
+    evaluate = subparsers.add_parser(
+        "evaluate",
+        help="train every model on one data set and print the comparison table",
+        description="Fit the two-stage model (and score its ablation: MC dropout "
+        "in the prediction network alone, in the encoder too, plus the noise, "
+        "plus conformal widths) and the peers on the same splits; print one "
+        "table and write it as CSV and Markdown with each model's forecasts.",
+    )
+    _data_arguments(evaluate)
+    evaluate.add_argument(
+        "--peers", help="comma-separated peers (default: all; 'none' for none)"
+    )
+    evaluate.add_argument(
+        "--origins", type=int, help="refit before each of this many test blocks"
+    )
+    evaluate.set_defaults(handler=_evaluate)
+
+
+def _data_arguments(run):
+    """The data, config and output options of `run`, `evaluate` and `detect`."""
     run.add_argument("--config", help="TOML config (default: the Chicago run)")
     run.add_argument("--csv", help="read this CSV instead of the Chicago data")
     run.add_argument("--time-column", help="timestamp column of the CSV")
@@ -38,7 +68,6 @@ def _run_parser(subparsers):
         help="override a config value, e.g. --set model.lookback=14 (repeatable)",
     )
     run.add_argument("--quiet", action="store_true", help="log warnings only")
-    run.set_defaults(handler=_run)
 
 
 def _fill_argument(parser):
@@ -177,7 +206,13 @@ def _overrides(args):
     if args.fill:
         overrides.append(f"data.fill={args.fill!r}")
     if args.output:
-        overrides.append(f"run.output_dir={args.output!r}")
+        section = "evaluate" if args.command == "evaluate" else "run"
+        overrides.append(f"{section}.output_dir={args.output!r}")
+    if getattr(args, "peers", None) is not None:
+        names = [name.strip() for name in args.peers.split(",") if name.strip()]
+        overrides.append(f"evaluate.peers={[] if names == ['none'] else names!r}")
+    if getattr(args, "origins", None) is not None:
+        overrides.append(f"evaluate.origins={args.origins}")
     return overrides + args.set
 
 
@@ -215,6 +250,18 @@ def _run(args):
     return 0
 
 
+def _evaluate(args):
+    from uberforecast.config import load_config
+    from uberforecast.pipeline import evaluate_job
+
+    config = load_config(args.config, _overrides(args))
+    result = evaluate_job(config)
+    print()
+    print(format_table(result["table"]))
+    print(f"\ntable and forecasts: {result['output_dir']}")
+    return 0
+
+
 def _detect_parser(subparsers):
     detect = subparsers.add_parser(
         "detect",
@@ -224,23 +271,11 @@ def _detect_parser(subparsers):
         "--level, scored in predictive standard deviations. Writes the flagged "
         "rows (anomalies.csv) and a fan chart marking them (anomalies.png).",
     )
-    detect.add_argument("--config", help="TOML config (default: the Chicago run)")
+    _data_arguments(detect)
     detect.add_argument("--model", help="folder of a saved model (default: fit one)")
     detect.add_argument(
         "--level", type=float, default=99.0, help="interval in %% (default 99)"
     )
-    for flag in ("--csv", "--time-column", "--target", "--features", "--freq"):
-        detect.add_argument(flag, help=f"as for `uberforecast run {flag}`")
-    _fill_argument(detect)
-    detect.add_argument("--output", help="output folder (default: outputs/chicago)")
-    detect.add_argument(
-        "--set",
-        action="append",
-        default=[],
-        metavar="SECTION.KEY=VALUE",
-        help="override a config value, as for `uberforecast run` (repeatable)",
-    )
-    detect.add_argument("--quiet", action="store_true", help="log warnings only")
 
     def handler(args):
         from uberforecast.config import load_config
@@ -266,6 +301,7 @@ def main(argv=None):
     )
     subparsers = parser.add_subparsers(dest="command", required=True)
     _run_parser(subparsers)
+    _evaluate_parser(subparsers)
     _predict_parser(subparsers)
     _bench_parser(subparsers)
     _detect_parser(subparsers)

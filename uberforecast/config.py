@@ -18,7 +18,7 @@ from uberforecast.data import CHICAGO_EVENTS, CHICAGO_WEATHER
 
 DEFAULTS = {
     "data": {
-        # "chicago" (embedded) or "csv" (read from `path`).
+        # "chicago" (embedded), "csv" or "uci_bike" (read from `path`).
         "source": "chicago",
         "path": "",
         "time_column": "date",
@@ -58,6 +58,20 @@ DEFAULTS = {
         "output_dir": "outputs/chicago",
         # 0: the frequency's natural season (7 for daily data).
         "season": 0,
+    },
+    "evaluate": {
+        "output_dir": "outputs/chicago_evaluate",
+        # Short names of `uberforecast.comparison.PEERS` beside the two-stage rows.
+        "peers": [
+            "lstm",
+            "boosting",
+            "boosting_gaussian",
+            "ets",
+            "seasonal_naive",
+            "last_value",
+        ],
+        # 1: fit once; more: refit before each of that many test blocks.
+        "origins": 1,
     },
 }
 

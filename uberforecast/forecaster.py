@@ -308,7 +308,7 @@ class TwoStageForecaster:
     def _fit_stage_two(self, train, validation):
         started = time.perf_counter()
         # Frozen before the stage-two model is compiled, so it takes effect.
-        self.encoder_.trainable = not self._train_encoder
+        self.encoder_.trainable = self._train_encoder
         self.network_ = build_prediction_network(
             self.encoder_,
             self.horizon,

@@ -83,12 +83,20 @@ def msis(actual, lower, upper, history, season, level=95):
 
 
 def crps_gaussian(actual, mean, std):
-    """CRPS of Gaussian forecasts, closed form (Gneiting et al., 2005)."""
+    """CRPS of Gaussian forecasts, closed form (Gneiting et al., 2005).
+
+    A zero `std` is the limit of a point forecast: the absolute error.
+    """
     actual, mean, std = _arrays(actual, mean, std)
-    if np.any(std <= 0):
-        raise ValueError("crps_gaussian needs positive standard deviations.")
-    z = (actual - mean) / std
-    terms = std * (z * (2 * norm.cdf(z) - 1) + 2 * norm.pdf(z) - 1 / np.sqrt(np.pi))
+    if np.any(std < 0) or not np.isfinite(std).all():
+        raise ValueError(
+            "crps_gaussian needs finite, non-negative standard deviations."
+        )
+    point = std == 0
+    safe = np.where(point, 1.0, std)
+    z = (actual - mean) / safe
+    terms = safe * (z * (2 * norm.cdf(z) - 1) + 2 * norm.pdf(z) - 1 / np.sqrt(np.pi))
+    terms = np.where(point, np.abs(actual - mean), terms)
     return float(terms.mean())
 
 

@@ -7,12 +7,14 @@ import logging
 import time
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from uberforecast import checks
 from uberforecast.baselines import SeasonalNaive
 from uberforecast.config import write_config
 from uberforecast.data import check_frame, load_chicago, load_csv
+from uberforecast.datasets import load_uci_bike
 from uberforecast.evaluation import score_frame, season_for
 from uberforecast.forecaster import TwoStageForecaster
 from uberforecast.windows import split_sizes
@@ -26,15 +28,24 @@ def load_data(data_config):
     freq, fill = data_config["freq"] or None, data_config["fill"] or None
     if data_config["source"] == "chicago":
         return check_frame(load_chicago(), target, features, freq, fill=fill)
+    if data_config["source"] == "uci_bike":
+        frame = load_uci_bike(_path(data_config))
+        return check_frame(frame, target, features, freq, fill=fill)
     if data_config["source"] == "csv":
-        if not data_config["path"]:
-            raise ValueError("data.source is 'csv' but data.path is empty.")
-        path, time_column = data_config["path"], data_config["time_column"]
+        path, time_column = _path(data_config), data_config["time_column"]
         return load_csv(path, time_column, target, features, freq, fill=fill)
     raise ValueError(
-        "Invalid value for config key `data.source`: expected 'chicago' or 'csv', "
-        f"received {data_config['source']!r}."
+        "Invalid value for config key `data.source`: expected 'chicago', 'csv' or "
+        f"'uci_bike', received {data_config['source']!r}."
     )
+
+
+def _path(data_config):
+    if not data_config["path"]:
+        raise ValueError(
+            f"data.source is {data_config['source']!r} but data.path is empty."
+        )
+    return data_config["path"]
 
 
 def run_job(config):
@@ -154,3 +165,68 @@ def scores_table(scores):
     table = pd.DataFrame(scores).T
     table.index.name = "model"
     return table
+
+
+def evaluate_job(config):
+    """Every model of the evaluation on the config's data; write the table.
+
+    Returns
+    -------
+    dict
+        ``table`` (see `uberforecast.comparison.evaluate_models`),
+        ``forecasts`` and ``output_dir``, which holds ``table.csv``,
+        ``table.md``, each model's forecasts in ``forecasts/`` and the
+        resolved ``config.toml``.
+    """
+    from uberforecast.comparison import evaluate_models
+
+    data_config, model_config = config["data"], config["model"]
+    evaluate_config = config["evaluate"]
+    frame = load_data(data_config)
+    checks.positive_int("test_size", data_config["test_size"])
+    season = config["run"]["season"] or season_for(frame.index.freqstr)
+    result = evaluate_models(
+        frame,
+        data_config["target"],
+        data_config["features"],
+        _model_arguments(model_config),
+        validation_size=data_config["validation_size"],
+        test_size=data_config["test_size"],
+        season=season,
+        peers=tuple(evaluate_config["peers"]),
+        origins=evaluate_config["origins"],
+    )
+    output_dir = Path(evaluate_config["output_dir"])
+    (output_dir / "forecasts").mkdir(parents=True, exist_ok=True)
+    result["table"].to_csv(output_dir / "table.csv")
+    (output_dir / "table.md").write_text(markdown_table(result["table"]) + "\n")
+    for name, forecast in result["forecasts"].items():
+        forecast.to_csv(output_dir / "forecasts" / f"{_file_name(name)}.csv")
+    write_config(config, output_dir / "config.toml")
+    logger.info("Wrote the table, forecasts and config to %s", output_dir)
+    return {**result, "output_dir": output_dir}
+
+
+def _file_name(name):
+    kept = "".join(c if c.isalnum() else "_" for c in name.lower())
+    return "_".join(part for part in kept.split("_") if part)
+
+
+def markdown_table(table):
+    """A scores table as Markdown, coverages in percent."""
+    header = ["model", *table.columns]
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    for name, row in table.iterrows():
+        cells = [name] + [_cell(column, value) for column, value in row.items()]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def _cell(column, value):
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return "n/a"
+    if column.startswith("coverage_"):
+        return f"{100 * value:.1f}"
+    if column in ("smape",) or column.endswith("_seconds"):
+        return f"{value:.2f}" if column == "smape" else f"{value:.1f}"
+    return f"{value:.3f}"
