@@ -5,6 +5,7 @@ import os
 # TensorFlow's C++ start-up notices drown the log; a user's own setting wins.
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
+from uberforecast.anomaly import evaluate_flags, flag_anomalies
 from uberforecast.data import (
     CHICAGO_EVENTS,
     CHICAGO_WEATHER,
@@ -27,6 +28,8 @@ __all__ = [
     "TwoStageForecaster",
     "calendar_features",
     "check_frame",
+    "evaluate_flags",
+    "flag_anomalies",
     "load_chicago",
     "load_csv",
 ]

@@ -51,7 +51,7 @@ def _evaluate_parser(subparsers):
 
 
 def _data_arguments(run):
-    """The data, config and output options that `run` and `evaluate` share."""
+    """The data, config and output options of `run`, `evaluate` and `detect`."""
     run.add_argument("--config", help="TOML config (default: the Chicago run)")
     run.add_argument("--csv", help="read this CSV instead of the Chicago data")
     run.add_argument("--time-column", help="timestamp column of the CSV")
@@ -262,6 +262,37 @@ def _evaluate(args):
     return 0
 
 
+def _detect_parser(subparsers):
+    detect = subparsers.add_parser(
+        "detect",
+        help="flag test-period observations outside the prediction interval",
+        description="Fit the config's model (or load one with --model), forecast "
+        "the test period and flag each observation outside the interval at "
+        "--level, scored in predictive standard deviations. Writes the flagged "
+        "rows (anomalies.csv) and a fan chart marking them (anomalies.png).",
+    )
+    _data_arguments(detect)
+    detect.add_argument("--model", help="folder of a saved model (default: fit one)")
+    detect.add_argument(
+        "--level", type=float, default=99.0, help="interval in %% (default 99)"
+    )
+
+    def handler(args):
+        from uberforecast.config import load_config
+        from uberforecast.detect import detect_job
+
+        level = int(args.level) if args.level.is_integer() else args.level
+        config = load_config(args.config, _overrides(args))
+        result = detect_job(config, level=level, model_path=args.model)
+        flags = result["flags"]
+        print(flags[flags["flagged"]].drop(columns="flagged").to_string())
+        print(f"\n{int(flags['flagged'].sum())} of {len(flags)} steps flagged")
+        print(f"outputs: {result['files']['table']}, {result['files']['chart']}")
+        return 0
+
+    detect.set_defaults(handler=handler)
+
+
 def main(argv=None):
     """Entry point of the `uberforecast` console script."""
     parser = argparse.ArgumentParser(
@@ -273,6 +304,7 @@ def main(argv=None):
     _evaluate_parser(subparsers)
     _predict_parser(subparsers)
     _bench_parser(subparsers)
+    _detect_parser(subparsers)
     args = parser.parse_args(argv)
     args.argv = sys.argv[1:] if argv is None else list(argv)
     logging.basicConfig(

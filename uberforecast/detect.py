@@ -1,0 +1,119 @@
+"""The detection job: fit (or load) the model of a config, flag its test period.
+
+It splits the data like `uberforecast.pipeline.run_job`, forecasts the test
+period with the interval at the detection level, and writes the flagged rows
+and a fan chart that marks them.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from uberforecast import checks
+from uberforecast.anomaly import flag_anomalies
+from uberforecast.forecaster import TwoStageForecaster
+from uberforecast.pipeline import _model_arguments, load_data
+from uberforecast.windows import split_sizes
+
+logger = logging.getLogger(__name__)
+
+
+def detect_job(config, level=99, model_path=None):
+    """Flag the observations of the test period outside the `level` interval.
+
+    Parameters
+    ----------
+    config
+        A resolved config (see `uberforecast.config.load_config`); its
+        ``data`` section names the data and the validation and test sizes,
+        ``run.output_dir`` the folder written.
+    level
+        Interval coverage in percent. Default: ``99``.
+    model_path
+        Folder of a saved model (``model/`` of a ``run``) to use instead of
+        fitting the config's model; its target and features replace the
+        config's. Default: ``None``.
+
+    Returns
+    -------
+    dict
+        ``flags`` (every test step, see `flag_anomalies`), ``forecast``,
+        ``output_dir`` and ``files`` (the paths written: ``anomalies.csv``
+        with the flagged rows, ``anomalies.png``).
+    """
+    if (
+        isinstance(level, bool)
+        or not isinstance(level, int | float)
+        or not (0 < level < 100)
+    ):
+        raise ValueError(
+            "Invalid value for argument `level`: expected a percentage in (0, 100), "
+            f"received {level!r}."
+        )
+    data_config = dict(config["data"])
+    model, sizes = None, (config["model"]["lookback"], config["model"]["horizon"])
+    if model_path is not None:
+        model = TwoStageForecaster.load(model_path)
+        data_config.update(target=model.target, features=list(model.features))
+        sizes = (model.lookback, model.horizon)
+    frame = load_data(data_config)
+    test_start, fitting = _split(frame, data_config, *sizes)
+
+    if model is None:
+        model = TwoStageForecaster(
+            data_config["target"],
+            tuple(data_config["features"]),
+            validation_size=data_config["validation_size"],
+            **_model_arguments(config["model"]),
+        ).fit(fitting)
+    levels = tuple(sorted({*model.levels, level}))
+    forecast = model.predict(frame, start=test_start, levels=levels)
+    flags = flag_anomalies(forecast.frame, level)
+    logger.info(
+        "Flagged %d of %d test steps outside the %s%% interval",
+        int(flags["flagged"].sum()),
+        len(flags),
+        level,
+    )
+
+    output_dir = Path(config["run"]["output_dir"])
+    files = _write(output_dir, forecast, flags, level, data_config["target"])
+    return {
+        "flags": flags,
+        "forecast": forecast,
+        "output_dir": output_dir,
+        "files": files,
+    }
+
+
+def _split(frame, data_config, lookback, horizon):
+    """The first test timestamp and the fitting data (training + validation)."""
+    validation_size = data_config["validation_size"]
+    test_size = checks.positive_int("test_size", data_config["test_size"])
+    train_size = split_sizes(len(frame), validation_size, test_size, lookback, horizon)
+    end = train_size + validation_size
+    return frame.index[end], frame.iloc[:end]
+
+
+def _write(output_dir, forecast, flags, level, target):
+    import matplotlib.pyplot as plt
+
+    from uberforecast.plotting import fan_chart
+
+    output_dir.mkdir(parents=True, exist_ok=True)
+    table = output_dir / "anomalies.csv"
+    flags[flags["flagged"]].drop(columns="flagged").to_csv(table)
+
+    ax = fan_chart(
+        forecast.frame,
+        (level,),
+        anomalies=flags,
+        title=f"{target}: observations outside the {level}% interval",
+    )
+    ax.figure.tight_layout()
+    chart = output_dir / "anomalies.png"
+    ax.figure.savefig(chart, dpi=110)
+    plt.close(ax.figure)
+    logger.info("Wrote %s and %s", table, chart)
+    return {"table": table, "chart": chart}
