@@ -2,6 +2,7 @@ import numpy as np
 import pytest
 
 from uberforecast import DataError
+from uberforecast.inputs import fit_scalers, network_windows
 from uberforecast.windows import (
     TargetScaler,
     make_windows,
@@ -36,9 +37,9 @@ def test_training_windows_stop_before_validation(series):
     from uberforecast import TwoStageForecaster
 
     model = TwoStageForecaster("y", lookback=14, validation_size=60)
-    model._fit_scalers(series.iloc[:280])
-    train = model._windows(series.iloc[:340], end=280)
-    validation = model._windows(series.iloc[:340], first_target=280)
+    fit_scalers(model, series.iloc[:280])
+    train = network_windows(model, series.iloc[:340], end=280)
+    validation = network_windows(model, series.iloc[:340], first_target=280)
     assert train["positions"].max() + model.horizon - 1 == 279
     assert validation["positions"].min() == 280
 
@@ -64,7 +65,7 @@ def test_forecaster_scaler_is_fitted_on_training_period_only(series):
     # Make the validation period wildly different: a leak would move the mean.
     shifted.iloc[280:340, 0] += 1000
     model = TwoStageForecaster("y", ("x",), transform="none", validation_size=60)
-    model._fit_scalers(shifted.iloc[:280])
+    fit_scalers(model, shifted.iloc[:280])
     assert model.target_scaler_.mean_ == pytest.approx(series["y"].iloc[:280].mean())
     assert model.feature_mean_[0] == pytest.approx(series["x"].iloc[:280].mean())
 

@@ -9,12 +9,11 @@ import warnings
 
 import keras
 import numpy as np
-import pandas as pd
 
 from uberforecast import checks
 from uberforecast.data import DataError, check_frame
-from uberforecast.features import calendar_features
 from uberforecast.forecast import build_forecast
+from uberforecast.inputs import first_target, fit_scalers, network_windows
 from uberforecast.networks import (
     build_autoencoder,
     build_encoder,
@@ -25,16 +24,13 @@ from uberforecast.params import check_params
 from uberforecast.sampling import TwoStageSampler, check_spread
 from uberforecast.training import fit_model
 from uberforecast.uncertainty import (
-    conformal_multipliers,
+    calibration_multipliers,
     conformal_scores,
     noise_variance,
 )
 from uberforecast.windows import (
-    TargetScaler,
-    make_windows,
     split_sizes,
     window_levels,
-    window_positions,
 )
 
 logger = logging.getLogger(__name__)
@@ -202,9 +198,9 @@ class TwoStageForecaster:
         train_size = split_sizes(
             len(data), self.validation_size, 0, self.lookback, self.horizon
         )
-        self._fit_scalers(data.iloc[:train_size])
-        train = self._windows(data, end=train_size)
-        validation = self._windows(data, first_target=train_size)
+        fit_scalers(self, data.iloc[:train_size])
+        train = network_windows(self, data, end=train_size)
+        validation = network_windows(self, data, first_target=train_size)
         logger.info(
             "%d training and %d validation windows, %d features per step",
             len(train["level"]),
@@ -228,57 +224,6 @@ class TwoStageForecaster:
         )
         self.timings_["noise"] = time.perf_counter() - started
         return self
-
-    def _fit_scalers(self, train):
-        self.freq_ = train.index.freqstr
-        self.target_scaler_ = TargetScaler(self.transform).fit(train[self.target])
-        names = list(self.features)
-        values = train[names].to_numpy()
-        self.feature_mean_ = values.mean(axis=0) if names else np.zeros(0)
-        spread = values.std(axis=0) if names else np.zeros(0)
-        # A feature constant over training is centred, not divided by zero nor
-        # by the rounding error that its std comes out as (1e-17 for 0.1).
-        constant = np.ptp(values, axis=0) == 0 if names else np.zeros(0, bool)
-        self.feature_scale_ = np.where(constant, 1.0, spread)
-        calendar = calendar_features(train.index) if self.calendar else None
-        self.calendar_columns_ = [] if calendar is None else list(calendar.columns)
-        self.feature_columns_ = self.calendar_columns_ + names
-
-    def _feature_matrix(self, data):
-        """Scaled features of every step, shape ``(N, F)``."""
-        names = list(self.features)
-        user = (data[names].to_numpy() - self.feature_mean_) / self.feature_scale_
-        if not self.calendar_columns_:
-            return user
-        calendar = calendar_features(data.index)
-        missing = sorted(set(self.calendar_columns_) - set(calendar.columns))
-        if missing:
-            raise ValueError(
-                f"Calendar columns {missing} seen in training are not produced for "
-                f"data of frequency {data.index.freqstr!r} (trained on {self.freq_!r})."
-            )
-        return np.hstack([calendar[self.calendar_columns_].to_numpy(), user])
-
-    def _windows(self, data, first_target=None, end=None):
-        """Network inputs, targets and levels of the windows in a period."""
-        scaled = self.target_scaler_.forward(data[self.target].to_numpy(), data.index)
-        positions = window_positions(
-            len(data), self.lookback, self.horizon, first_target, end
-        )
-        inputs, targets = make_windows(scaled, positions, self.lookback, self.horizon)
-        level = window_levels(inputs, self.window_normalisation)
-        network_inputs = {"window": (inputs - level[:, None])[..., None]}
-        if self.feature_columns_:
-            features = self._feature_matrix(data)
-            # -> (W, H, F) -> (W, H * F)
-            steps = features[positions[:, None] + np.arange(self.horizon)]
-            network_inputs["features"] = steps.reshape(len(positions), -1)
-        return {
-            "inputs": {k: v.astype("float32") for k, v in network_inputs.items()},
-            "targets": (targets - level[:, None]).astype("float32"),
-            "level": level,
-            "positions": positions,
-        }
 
     def _fit_stage_one(self, train, validation):
         started = time.perf_counter()
@@ -397,8 +342,14 @@ class TwoStageForecaster:
                 f"The data has frequency {data.index.freqstr!r}, but the model was "
                 f"fitted on data of frequency {self.freq_!r}."
             )
-        multipliers = self._multipliers(calibration, levels, encoder_dropout, noise)
-        windows = self._windows(data, first_target=self._first_target(data, start))
+        multipliers = calibration_multipliers(
+            self.conformal_scores_, calibration, levels, encoder_dropout, noise
+        )
+        windows = network_windows(
+            self,
+            data,
+            first_target=first_target(data, start, self.lookback, self.horizon),
+        )
         samples = self._draw(
             windows, num_samples, seed, encoder_samples, encoder_dropout
         )
@@ -415,42 +366,6 @@ class TwoStageForecaster:
             actual=data[self.target].to_numpy()[steps],
             multipliers=multipliers,
         )
-
-    def _multipliers(self, calibration, levels, encoder_dropout, noise):
-        """Conformal multipliers per level, or ``None`` for Gaussian ones."""
-        if calibration is None:
-            return None
-        if calibration != "conformal":
-            raise ValueError(
-                "Invalid value for argument `calibration`: expected None or "
-                f"'conformal', received {calibration!r}."
-            )
-        if not (encoder_dropout and noise):
-            raise ValueError(
-                "calibration='conformal' calibrates the full model; it cannot be "
-                "combined with encoder_dropout=False or noise=False."
-            )
-        return conformal_multipliers(self.conformal_scores_, levels)
-
-    def _first_target(self, data, start):
-        """Position of the first target step, checked to leave whole windows."""
-        needed = self.lookback + self.horizon
-        if len(data) < needed:
-            raise DataError(
-                f"Invalid value for argument `frame`: expected at least lookback + "
-                f"horizon = {needed} rows, received {len(data)}."
-            )
-        if start is None:
-            return self.lookback
-        first = data.index.searchsorted(pd.Timestamp(start))
-        if not self.lookback <= first <= len(data) - self.horizon:
-            raise ValueError(
-                "Invalid value for argument `start`: expected a timestamp from "
-                f"{data.index[self.lookback]} to {data.index[len(data) - self.horizon]}"
-                f" (lookback={self.lookback} steps before it, horizon="
-                f"{self.horizon} steps from it), received {start}."
-            )
-        return first
 
     def _draw(
         self, windows, num_samples, seed, encoder_samples=None, encoder_dropout=True

@@ -121,6 +121,23 @@ def conformal_multipliers(scores, levels):
     return multipliers
 
 
+def calibration_multipliers(scores, calibration, levels, encoder_dropout, noise):
+    """Conformal multipliers per level, or ``None`` for Gaussian ones."""
+    if calibration is None:
+        return None
+    if calibration != "conformal":
+        raise ValueError(
+            "Invalid value for argument `calibration`: expected None or "
+            f"'conformal', received {calibration!r}."
+        )
+    if not (encoder_dropout and noise):
+        raise ValueError(
+            "calibration='conformal' calibrates the full model; it cannot be "
+            "combined with encoder_dropout=False or noise=False."
+        )
+    return conformal_multipliers(scores, levels)
+
+
 def decompose(model, frame, start=None, num_samples=None, seed=None):
     """The predictive variance split into its three parts, over time.
 

@@ -1,0 +1,107 @@
+"""The network's inputs: scaled windows and features of a fitted forecaster.
+
+Functions of a `TwoStageForecaster` whose scalers are fitted (``freq_``,
+``target_scaler_``, ``feature_mean_``, ``feature_scale_``,
+``calendar_columns_``, ``feature_columns_``).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from uberforecast.data import DataError
+from uberforecast.features import calendar_features
+from uberforecast.windows import (
+    TargetScaler,
+    make_windows,
+    window_levels,
+    window_positions,
+)
+
+
+def fit_scalers(model, train):
+    """Fit the target scaler and feature scales on the training period."""
+    model.freq_ = train.index.freqstr
+    model.target_scaler_ = TargetScaler(model.transform).fit(train[model.target])
+    names = list(model.features)
+    values = train[names].to_numpy()
+    model.feature_mean_ = values.mean(axis=0) if names else np.zeros(0)
+    spread = values.std(axis=0) if names else np.zeros(0)
+    # A feature constant over training is centred, not divided by zero nor
+    # by the rounding error that its std comes out as (1e-17 for 0.1).
+    constant = np.ptp(values, axis=0) == 0 if names else np.zeros(0, bool)
+    model.feature_scale_ = np.where(constant, 1.0, spread)
+    calendar = calendar_features(train.index) if model.calendar else None
+    model.calendar_columns_ = [] if calendar is None else list(calendar.columns)
+    model.feature_columns_ = model.calendar_columns_ + names
+
+
+def feature_matrix(model, data):
+    """Scaled features of every step, calendar columns first, shape ``(N, F)``."""
+    names = list(model.features)
+    user = (data[names].to_numpy() - model.feature_mean_) / model.feature_scale_
+    if not model.calendar_columns_:
+        return user
+    calendar = calendar_features(data.index)
+    missing = sorted(set(model.calendar_columns_) - set(calendar.columns))
+    if missing:
+        raise ValueError(
+            f"Calendar columns {missing} seen in training are not produced for "
+            f"data of frequency {data.index.freqstr!r} (trained on {model.freq_!r})."
+        )
+    return np.hstack([calendar[model.calendar_columns_].to_numpy(), user])
+
+
+def network_windows(model, data, first_target=None, end=None):
+    """Network inputs, targets and levels of the windows in a period.
+
+    Legend: W windows, L lookback, H horizon, F features.
+
+    Returns
+    -------
+    dict
+        ``inputs``: ``window`` ``(W, L, 1)`` and, with features,
+        ``features`` ``(W, H * F)``, float32; ``targets`` ``(W, H)`` minus
+        each window's ``level`` ``(W,)``; ``positions`` of the first
+        targets ``(W,)``.
+    """
+    scaled = model.target_scaler_.forward(data[model.target].to_numpy(), data.index)
+    positions = window_positions(
+        len(data), model.lookback, model.horizon, first_target, end
+    )
+    inputs, targets = make_windows(scaled, positions, model.lookback, model.horizon)
+    level = window_levels(inputs, model.window_normalisation)
+    network_inputs = {"window": (inputs - level[:, None])[..., None]}
+    if model.feature_columns_:
+        features = feature_matrix(model, data)
+        # -> (W, H, F) -> (W, H * F)
+        steps = features[positions[:, None] + np.arange(model.horizon)]
+        network_inputs["features"] = steps.reshape(len(positions), -1)
+    return {
+        "inputs": {k: v.astype("float32") for k, v in network_inputs.items()},
+        "targets": (targets - level[:, None]).astype("float32"),
+        "level": level,
+        "positions": positions,
+    }
+
+
+def first_target(data, start, lookback, horizon):
+    """Position of the first target step, checked to leave whole windows."""
+    needed = lookback + horizon
+    if len(data) < needed:
+        raise DataError(
+            f"Invalid value for argument `frame`: expected at least lookback + "
+            f"horizon = {needed} rows, received {len(data)}."
+        )
+    if start is None:
+        return lookback
+    first = data.index.searchsorted(pd.Timestamp(start))
+    if not lookback <= first <= len(data) - horizon:
+        raise ValueError(
+            "Invalid value for argument `start`: expected a timestamp from "
+            f"{data.index[lookback]} to {data.index[len(data) - horizon]}"
+            f" (lookback={lookback} steps before it, horizon="
+            f"{horizon} steps from it), received {start}."
+        )
+    return first
