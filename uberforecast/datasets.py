@@ -50,3 +50,78 @@ def load_uci_bike(path):
         timestamp += pd.to_timedelta(frame["hr"], unit="h")
     frame.index = pd.DatetimeIndex(timestamp, name="timestamp")
     return frame.drop(columns=["instant", "dteday", "hr"], errors="ignore")
+
+
+# Frequencies of the M3 files, as pandas offsets of a period's start.
+M3_FREQUENCIES = {"yearly": "YS", "quarterly": "QS", "monthly": "MS", "other": None}
+# M3 gives no start for some series (start_year 0); they are dated from here,
+# so that their timestamps are regular but their calendar is not real.
+M3_UNDATED_START = "2000-01-01"
+
+
+def load_m3(path, freq="monthly"):
+    """The M3 competition's series of one frequency, in long form.
+
+    Makridakis & Hibon (2000), "The M3-Competition: results, conclusions
+    and implications", International Journal of Forecasting.
+
+    Parameters
+    ----------
+    path
+        ``m3_long.csv.gz``: columns ``series, freq, category, n, nf,
+        start_year, start_period, t, value, is_test``.
+    freq
+        ``"yearly"``, ``"quarterly"`` or ``"monthly"``. Default:
+        ``"monthly"``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per observation: ``series``, ``date`` (the period's start),
+        ``value``, ``is_test`` (bool: the official hold-out), ``category``
+        and ``dated`` (False for the series M3 gives no start for; they
+        are dated from `M3_UNDATED_START`, so their calendar is not real).
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"No M3 file at {path}.")
+    if M3_FREQUENCIES.get(freq) is None:
+        known = [name for name, offset in M3_FREQUENCIES.items() if offset]
+        raise ValueError(
+            f"Invalid value for argument `freq`: expected one of {known}, "
+            f"received {freq!r}."
+        )
+    frame = pd.read_csv(path)
+    missing = sorted(
+        {"series", "freq", "start_year", "start_period", "t", "value", "is_test"}
+        - set(frame.columns)
+    )
+    if missing:
+        raise ValueError(f"{path} is not the M3 long file: it lacks {missing}.")
+    frame = frame[frame["freq"] == freq].sort_values(["series", "t"], kind="stable")
+    periods_per_year = {"yearly": 1, "quarterly": 4, "monthly": 12}[freq]
+    dated = frame["start_year"] > 0
+    start = pd.to_datetime(
+        {
+            "year": frame["start_year"].where(dated, 2000),
+            "month": 1,
+            "day": 1,
+        }
+    )
+    # Months after January of the start year of the series' first period.
+    months = (frame["start_period"].where(dated, 1) - 1) * (12 // periods_per_year)
+    months += (frame["t"] - 1) * (12 // periods_per_year)
+    date = [
+        stamp + pd.DateOffset(months=int(shift))
+        for stamp, shift in zip(start, months, strict=True)
+    ]
+    return pd.DataFrame(
+        {
+            "series": frame["series"].to_numpy(),
+            "date": pd.DatetimeIndex(date),
+            "value": frame["value"].to_numpy(dtype="float64"),
+            "is_test": frame["is_test"].to_numpy() == 1,
+            "category": frame["category"].to_numpy(),
+            "dated": dated.to_numpy(),
+        }
+    )
