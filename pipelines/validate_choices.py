@@ -43,6 +43,7 @@ VARIANTS = {
     "dropout_0.02": {"dropout": 0.02},
     "hidden_256": {"hidden_units": (256, 128, 32)},
     "encoder_64_16": {"encoder_units": (64, 16), "decoder_units": 16},
+    "norm_mean_recent_28": {"window_normalisation": "mean", "recent_steps": 28},
 }
 
 
