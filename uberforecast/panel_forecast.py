@@ -54,9 +54,16 @@ class PanelForecast:
     def frame(self):
         """Every series' `Forecast.frame` stacked, a ``series`` column first,
         indexed by target ``timestamp``."""
-        frames = []
-        for series_id, forecast in self.forecasts.items():
-            part = forecast.frame.copy()
-            part.insert(0, "series", series_id)
-            frames.append(part)
-        return pd.concat(frames)
+        return stack_frames(
+            {sid: forecast.frame for sid, forecast in self.forecasts.items()}
+        )
+
+
+def stack_frames(frames):
+    """Series id to forecast frame, stacked with a ``series`` column first."""
+    parts = []
+    for series_id, frame in frames.items():
+        part = frame.copy()
+        part.insert(0, "series", series_id)
+        parts.append(part)
+    return pd.concat(parts)
