@@ -75,6 +75,9 @@ DEFAULTS = {
         "output_dir": "outputs/chicago",
         # 0: the frequency's natural season (7 for daily data).
         "season": 0,
+        # Many series: the seasonal-naive intervals from the residuals of each
+        # series' "validation" period or of its whole "fitting" period.
+        "naive_residuals": "validation",
     },
     "evaluate": {
         "output_dir": "outputs/chicago_evaluate",

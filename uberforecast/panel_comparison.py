@@ -18,7 +18,10 @@ table then scores every model on that subset alone.
 from __future__ import annotations
 
 import logging
+import math
 import time
+import warnings
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -36,6 +39,22 @@ logger = logging.getLogger(__name__)
 GLOBAL = "global two-stage"
 GLOBAL_CONFORMAL = "global two-stage + conformal"
 LOCAL = "local two-stage (one per series)"
+# Where the seasonal-naive and last-value peers take the residuals that set
+# their intervals: each series' validation period, or its whole fitting period.
+NAIVE_RESIDUALS = ("validation", "fitting")
+# Peers whose intervals come from validation residuals (two windows at least).
+_VALIDATION_PEERS = ("boosting_gaussian", "seasonal_naive", "last_value")
+
+
+@dataclass
+class _Split:
+    """The panel, each series' fitting period and first test timestamp."""
+
+    panel: dict
+    fitting: dict
+    starts: dict
+    target: str
+    features: tuple
 
 
 def sample_series(series, size, seed=0):
@@ -64,6 +83,7 @@ def evaluate_panel(
     peers=PEERS,
     local=True,
     local_series=None,
+    naive_residuals="validation",
 ):
     """Fit the global model, the local ones and the peers; score every series.
 
@@ -90,6 +110,12 @@ def evaluate_panel(
         Fit the local two-stage model. Default: ``True``.
     local_series
         The series it is fitted on; ``None`` for all. Default: ``None``.
+    naive_residuals
+        ``"validation"``: the seasonal-naive and last-value intervals come
+        from the residuals of each series' validation period, as in
+        `uberforecast.comparison`; ``"fitting"``: from every window of its
+        fitting period (for short series whose validation period holds one
+        window, as M3's). Default: ``"validation"``.
 
     Returns
     -------
@@ -106,44 +132,41 @@ def evaluate_panel(
     """
     panel = check_panel(panel, target, list(features))
     local_series = _check_arguments(
-        panel, model_arguments, validation_size, test_size, peers, local_series
+        panel,
+        model_arguments,
+        validation_size,
+        test_size,
+        peers,
+        local_series,
+        naive_residuals,
     )
     levels = checks.levels(model_arguments["levels"])
-
-    fitting = {sid: frame.iloc[:-test_size] for sid, frame in panel.items()}
-    starts = {sid: frame.index[-test_size] for sid, frame in panel.items()}
-    arguments = dict(model_arguments, validation_size=validation_size)
-    runs = {}
-    model = _run_global(
-        runs,
+    split = _Split(
         panel,
-        fitting,
-        starts,
+        {sid: frame.iloc[:-test_size] for sid, frame in panel.items()},
+        {sid: frame.index[-test_size] for sid, frame in panel.items()},
         target,
-        features,
-        arguments,
-        global_arguments or {},
+        tuple(features),
     )
+    arguments = dict(model_arguments, validation_size=validation_size)
+
+    runs = {}
+    model = _run_global(runs, split, arguments, global_arguments or {})
     if local:
-        _run_local(
-            runs, panel, fitting, starts, target, features, arguments, local_series
-        )
+        _run_local(runs, split, arguments, local_series)
     for name in peers:
-        _run_peer(
-            runs,
+        steps = _residual_steps(
             name,
-            panel,
-            fitting,
-            starts,
-            target,
-            features,
-            model_arguments,
-            season,
+            split,
             validation_size,
+            season,
+            model_arguments["horizon"],
+            naive_residuals,
         )
+        _run_peer(runs, name, split, model_arguments, season, steps)
 
     # MASE's scale: each series' whole fitting period, as the M competitions.
-    histories = {sid: frame[target] for sid, frame in fitting.items()}
+    histories = {sid: frame[target] for sid, frame in split.fitting.items()}
     per_series = {
         name: score_series(run["frames"], histories, levels, season, run["crps"])
         for name, run in runs.items()
@@ -161,11 +184,41 @@ def evaluate_panel(
     }
 
 
+def naive_residual_size(num_steps, validation_size, season, horizon, residuals):
+    """Steps at the end of a fitting period whose residuals set the intervals
+    of a seasonal-naive model: the validation period, or (``"fitting"``)
+    every step that has a full season of lags before it."""
+    checks.one_of("naive_residuals", residuals, NAIVE_RESIDUALS)
+    if residuals == "validation":
+        return validation_size
+    return num_steps - season * math.ceil(horizon / season)
+
+
+def _residual_steps(name, split, validation_size, season, horizon, residuals):
+    """Series id to the validation steps a peer is fitted with."""
+    if name not in ("seasonal_naive", "last_value"):
+        return dict.fromkeys(split.fitting, validation_size)
+    season = 1 if name == "last_value" else season
+    return {
+        sid: naive_residual_size(
+            len(frame), validation_size, season, horizon, residuals
+        )
+        for sid, frame in split.fitting.items()
+    }
+
+
 def _check_arguments(
-    panel, model_arguments, validation_size, test_size, peers, local_series
+    panel,
+    model_arguments,
+    validation_size,
+    test_size,
+    peers,
+    local_series,
+    naive_residuals,
 ):
     """Refuse bad arguments and short series before any fit; the local series."""
     checks.positive_int("test_size", test_size)
+    checks.one_of("naive_residuals", naive_residuals, NAIVE_RESIDUALS)
     unknown = sorted(set(peers) - set(PEERS))
     if unknown:
         raise ValueError(
@@ -174,6 +227,21 @@ def _check_arguments(
         )
     lookback, horizon = model_arguments["lookback"], model_arguments["horizon"]
     split_panel(panel, validation_size, test_size, lookback, horizon)
+    windows = validation_size - horizon + 1
+    needy = [
+        name
+        for name in peers
+        if name in _VALIDATION_PEERS
+        and (name == "boosting_gaussian" or naive_residuals == "validation")
+    ]
+    if windows < 2 and needy:
+        raise ValueError(
+            f"Invalid value for argument `peers`: {needy} set their intervals from "
+            f"validation residuals, and validation_size={validation_size} with "
+            f"horizon={horizon} leaves {windows} window per series. Use a longer "
+            "validation_size, naive_residuals='fitting' for the naive peers, or "
+            "leave them out."
+        )
     local_series = list(panel) if local_series is None else list(local_series)
     absent = [sid for sid in local_series if sid not in panel]
     if absent:
@@ -184,32 +252,39 @@ def _check_arguments(
     return local_series
 
 
-def _run_global(runs, panel, fitting, starts, target, features, arguments, own):
+def _run_global(runs, split, arguments, own):
     started = time.perf_counter()
-    model = GlobalForecaster(target, tuple(features), **own, **arguments)
-    model.fit(fitting)
+    model = GlobalForecaster(split.target, split.features, **own, **arguments)
+    model.fit(split.fitting)
     fit_seconds = time.perf_counter() - started
-    logger.info("global two-stage: fit %.1fs on %d series", fit_seconds, len(panel))
+    logger.info(
+        "global two-stage: fit %.1fs on %d series", fit_seconds, len(split.panel)
+    )
     for name, options in (
         (GLOBAL, {}),
         (GLOBAL_CONFORMAL, {"calibration": "conformal"}),
     ):
         started = time.perf_counter()
-        forecast = model.predict(panel, start=starts, **options)
+        try:
+            forecast = model.predict(split.panel, start=split.starts, **options)
+        except ValueError as error:
+            # Conformal intervals need enough validation windows in all.
+            warnings.warn(f"The row {name!r} is left out: {error}", stacklevel=3)
+            continue
         seconds = time.perf_counter() - started
         for sid, part in forecast.items():
-            _record(runs, name, sid, part.frame, None, fit_seconds, seconds)
+            _record(runs, name, sid, part.frame, None, 0.0, 0.0)
         runs[name]["fit"], runs[name]["predict"] = fit_seconds, seconds
     return model
 
 
-def _run_local(runs, panel, fitting, starts, target, features, arguments, series):
+def _run_local(runs, split, arguments, series):
     for count, sid in enumerate(series, 1):
         started = time.perf_counter()
-        model = TwoStageForecaster(target, tuple(features), **arguments)
-        model.fit(fitting[sid])
+        model = TwoStageForecaster(split.target, split.features, **arguments)
+        model.fit(split.fitting[sid])
         fitted = time.perf_counter()
-        frame = model.predict(panel[sid], start=starts[sid]).frame
+        frame = model.predict(split.panel[sid], start=split.starts[sid]).frame
         _record(
             runs,
             LOCAL,
@@ -218,34 +293,27 @@ def _run_local(runs, panel, fitting, starts, target, features, arguments, series
             None,
             fitted - started,
             time.perf_counter() - fitted,
-            accumulate=True,
         )
         logger.info("local two-stage: %d of %d series fitted", count, len(series))
 
 
-def _run_peer(
-    runs,
-    name,
-    panel,
-    fitting,
-    starts,
-    target,
-    features,
-    model_arguments,
-    season,
-    validation_size,
-):
-    for sid in panel:
+def _run_peer(runs, name, split, model_arguments, season, residual_steps):
+    for sid in split.panel:
         model = _peer(
             name,
-            target,
-            tuple(features),
+            split.target,
+            split.features,
             dict(model_arguments),
             season,
-            validation_size,
+            residual_steps[sid],
         )
         frame, fit_seconds, predict_seconds = _fit_predict(
-            model, fitting[sid], panel[sid], starts[sid], validation_size, target
+            model,
+            split.fitting[sid],
+            split.panel[sid],
+            split.starts[sid],
+            residual_steps[sid],
+            split.target,
         )
         _record(
             runs,
@@ -255,14 +323,12 @@ def _run_peer(
             _crps(model, frame),
             fit_seconds,
             predict_seconds,
-            accumulate=True,
         )
     logger.info("%s: fit %.1fs in all", PEER_NAMES[name], runs[PEER_NAMES[name]]["fit"])
 
 
-def _record(
-    runs, name, sid, frame, crps, fit_seconds, predict_seconds, accumulate=False
-):
+def _record(runs, name, sid, frame, crps, fit_seconds, predict_seconds):
+    """Keep one series' forecast frame and CRPS; add its seconds to the run's."""
     run = runs.setdefault(name, {"frames": {}, "crps": {}, "fit": 0.0, "predict": 0.0})
     run["frames"][sid] = frame
     run["crps"][sid] = (
@@ -270,9 +336,8 @@ def _record(
         if crps is None
         else crps
     )
-    if accumulate:
-        run["fit"] += fit_seconds
-        run["predict"] += predict_seconds
+    run["fit"] += fit_seconds
+    run["predict"] += predict_seconds
 
 
 def _table(runs, per_series, names, series, levels):

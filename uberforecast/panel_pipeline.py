@@ -32,6 +32,7 @@ from uberforecast.panel import (
     read_panel_csv,
     split_panel,
 )
+from uberforecast.panel_comparison import naive_residual_size
 from uberforecast.panel_evaluation import aggregate_scores, score_series
 
 logger = logging.getLogger(__name__)
@@ -184,10 +185,25 @@ def _score(config, panel, fitting, starts, forecast):
     season = config["run"]["season"] or season_for(
         next(iter(panel.values())).index.freqstr
     )
-    naive = {}
+    horizon, naive = config["model"]["horizon"], {}
+    windows = config["data"]["validation_size"] - horizon + 1
+    if windows < 2 and config["run"]["naive_residuals"] == "validation":
+        raise ValueError(
+            f"Invalid value for config key `run.naive_residuals`: the validation "
+            f"period holds {windows} window per series, too few for the seasonal-"
+            "naive intervals; expected 'fitting' (every fitting window), received "
+            "'validation'."
+        )
     for sid, frame in panel.items():
-        model = SeasonalNaive(season, config["model"]["horizon"], levels)
-        model.fit(fitting[sid][target], config["data"]["validation_size"])
+        model = SeasonalNaive(season, horizon, levels)
+        steps = naive_residual_size(
+            len(fitting[sid]),
+            config["data"]["validation_size"],
+            season,
+            horizon,
+            config["run"]["naive_residuals"],
+        )
+        model.fit(fitting[sid][target], steps)
         naive[sid] = model.predict(frame[target], starts[sid])
     frames = {
         "two-stage (global)": {sid: part.frame for sid, part in forecast.items()},
@@ -290,6 +306,7 @@ def evaluate_panel_job(config):
         peers=tuple(evaluate_config["peers"]),
         local=evaluate_config["local"],
         local_series=local_series,
+        naive_residuals=config["run"]["naive_residuals"],
     )
     output_dir = Path(evaluate_config["output_dir"])
     (output_dir / "forecasts").mkdir(parents=True, exist_ok=True)
