@@ -107,7 +107,8 @@ def load_config(path=None, overrides=()):
     Parameters
     ----------
     path
-        A TOML file with any of the sections ``data``, ``model``, ``run``.
+        A TOML file with any of the sections ``data``, ``model``,
+        ``global``, ``run``, ``evaluate``.
         Default: ``None`` (the defaults alone).
     overrides
         Strings ``"section.key=value"``, the value in TOML syntax (strings

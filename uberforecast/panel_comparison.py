@@ -165,22 +165,28 @@ def evaluate_panel(
         )
         _run_peer(runs, name, split, model_arguments, season, steps)
 
+    result = _results(runs, split, levels, season, local_series if local else None)
+    return {**result, "series_input": model.series_input_}
+
+
+def _results(runs, split, levels, season, local_series):
+    """Per-series scores, the tables and the stacked forecasts of every run."""
     # MASE's scale: each series' whole fitting period, as the M competitions.
-    histories = {sid: frame[target] for sid, frame in split.fitting.items()}
+    histories = {sid: frame[split.target] for sid, frame in split.fitting.items()}
     per_series = {
         name: score_series(run["frames"], histories, levels, season, run["crps"])
         for name, run in runs.items()
     }
-    everything = [name for name in runs if len(runs[name]["frames"]) == len(panel)]
+    every = list(split.panel)
+    complete = [name for name in runs if len(runs[name]["frames"]) == len(every)]
     subset = None
-    if local and len(local_series) < len(panel):
+    if local_series is not None and len(local_series) < len(every):
         subset = _table(runs, per_series, list(runs), local_series, levels)
     return {
-        "table": _table(runs, per_series, everything, list(panel), levels),
+        "table": _table(runs, per_series, complete, every, levels),
         "subset_table": subset,
         "per_series": pd.concat(per_series, names=["model", "series"]),
         "forecasts": {name: stack_frames(run["frames"]) for name, run in runs.items()},
-        "series_input": model.series_input_,
     }
 
 

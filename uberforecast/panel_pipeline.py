@@ -13,6 +13,8 @@ import logging
 import time
 from pathlib import Path
 
+import pandas as pd
+
 from uberforecast import checks
 from uberforecast.baselines import SeasonalNaive
 from uberforecast.config import write_config
@@ -179,35 +181,13 @@ def run_panel_job(config):
 
 def _score(config, panel, fitting, starts, forecast):
     """Per-series and aggregated scores of the global model and seasonal naive."""
-    import pandas as pd
-
     target, levels = config["data"]["target"], forecast.levels
     season = config["run"]["season"] or season_for(
         next(iter(panel.values())).index.freqstr
     )
-    horizon, naive = config["model"]["horizon"], {}
-    windows = config["data"]["validation_size"] - horizon + 1
-    if windows < 2 and config["run"]["naive_residuals"] == "validation":
-        raise ValueError(
-            f"Invalid value for config key `run.naive_residuals`: the validation "
-            f"period holds {windows} window per series, too few for the seasonal-"
-            "naive intervals; expected 'fitting' (every fitting window), received "
-            "'validation'."
-        )
-    for sid, frame in panel.items():
-        model = SeasonalNaive(season, horizon, levels)
-        steps = naive_residual_size(
-            len(fitting[sid]),
-            config["data"]["validation_size"],
-            season,
-            horizon,
-            config["run"]["naive_residuals"],
-        )
-        model.fit(fitting[sid][target], steps)
-        naive[sid] = model.predict(frame[target], starts[sid])
     frames = {
         "two-stage (global)": {sid: part.frame for sid, part in forecast.items()},
-        "seasonal naive": naive,
+        "seasonal naive": _seasonal_naive(config, panel, fitting, starts, season),
     }
     # MASE's scale: each series' whole fitting period, as the M competitions.
     histories = {sid: frame[target] for sid, frame in fitting.items()}
@@ -220,6 +200,32 @@ def _score(config, panel, fitting, starts, forecast):
         for name in frames
     }
     return pd.concat(per_series, names=["model", "series"]), scores
+
+
+def _seasonal_naive(config, panel, fitting, starts, season):
+    """Each series' seasonal-naive forecast frame of its test period."""
+    target, horizon = config["data"]["target"], config["model"]["horizon"]
+    levels = config["model"]["levels"]
+    windows = config["data"]["validation_size"] - horizon + 1
+    if windows < 2 and config["run"]["naive_residuals"] == "validation":
+        raise ValueError(
+            f"Invalid value for config key `run.naive_residuals`: the validation "
+            f"period holds {windows} window per series, too few for the seasonal-"
+            "naive intervals; expected 'fitting' (every fitting window), received "
+            "'validation'."
+        )
+    frames = {}
+    for sid, frame in panel.items():
+        steps = naive_residual_size(
+            len(fitting[sid]),
+            config["data"]["validation_size"],
+            season,
+            horizon,
+            config["run"]["naive_residuals"],
+        )
+        model = SeasonalNaive(season, horizon, levels).fit(fitting[sid][target], steps)
+        frames[sid] = model.predict(frame[target], starts[sid])
+    return frames
 
 
 def _write_run(output_dir, config, model, forecast, scores, per_series, timings):
@@ -278,7 +284,7 @@ def evaluate_panel_job(config):
         forecasts in ``forecasts/`` and the resolved ``config.toml``.
     """
     from uberforecast.panel_comparison import evaluate_panel, sample_series
-    from uberforecast.pipeline import _file_name, _model_arguments, markdown_table
+    from uberforecast.pipeline import _model_arguments
 
     data_config, evaluate_config = config["data"], config["evaluate"]
     if evaluate_config["origins"] != 1:
@@ -309,6 +315,13 @@ def evaluate_panel_job(config):
         naive_residuals=config["run"]["naive_residuals"],
     )
     output_dir = Path(evaluate_config["output_dir"])
+    _write_evaluation(output_dir, config, result)
+    return {**result, "output_dir": output_dir}
+
+
+def _write_evaluation(output_dir, config, result):
+    from uberforecast.pipeline import _file_name, markdown_table
+
     (output_dir / "forecasts").mkdir(parents=True, exist_ok=True)
     for name in ("table", "subset_table"):
         if result[name] is not None:
@@ -319,4 +332,3 @@ def evaluate_panel_job(config):
         forecast.to_csv(output_dir / "forecasts" / f"{_file_name(name)}.csv")
     write_config(config, output_dir / "config.toml")
     logger.info("Wrote the tables, forecasts and config to %s", output_dir)
-    return {**result, "output_dir": output_dir}
