@@ -133,6 +133,10 @@ def test_one_start_for_all_series_and_a_subset(auto, panel):
     forecast = model.predict({"c": panel["c"], "a": panel["a"]}, start=start)
     assert forecast.series == ["c", "a"]
     assert all(len(forecast[sid].frame) == 20 for sid in ("a", "c"))
+    # Starts per series as a dict or a pandas Series give the same forecast.
+    by_dict = model.predict(panel, start=_starts(panel)).frame
+    by_series = model.predict(panel, start=pd.Series(_starts(panel))).frame
+    pd.testing.assert_frame_equal(by_dict, by_series)
     with pytest.raises(ValueError, match=r"fitted on, received \['d'\]"):
         model.predict({"d": panel["a"]})
     with pytest.raises(ValueError, match=r"argument `start`.*none for \['c'\]"):

@@ -9,7 +9,10 @@ panel's order; ``codes`` says which series each window belongs to.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
+import pandas as pd
 
 from uberforecast.data import DataError
 from uberforecast.inputs import first_target, fit_feature_scalers, network_windows
@@ -167,14 +170,17 @@ def first_targets(panel, start, lookback, horizon):
         Series id to checked frame.
     start
         ``None`` (each series' earliest window), one timestamp for every
-        series, or a mapping from each series id of `panel` to its own.
+        series, or a mapping (or pandas Series) from each series id of
+        `panel` to its own.
 
     Returns
     -------
     dict
         Series id to the position of its first target step.
     """
-    if isinstance(start, dict):
+    if isinstance(start, pd.Series):
+        start = start.to_dict()
+    if isinstance(start, Mapping):
         missing = [sid for sid in panel if sid not in start]
         extra = [sid for sid in start if sid not in panel]
         if missing or extra:
@@ -185,7 +191,7 @@ def first_targets(panel, start, lookback, horizon):
             )
     firsts, problems = {}, []
     for sid, frame in panel.items():
-        own = start[sid] if isinstance(start, dict) else start
+        own = start[sid] if isinstance(start, Mapping) else start
         try:
             firsts[sid] = first_target(frame, own, lookback, horizon)
         except ValueError as error:
