@@ -4,10 +4,13 @@ peers computed by this package's metrics, beside the published Theta figure.
     python pipelines/m3_benchmark.py --path ../shared/data/m3/m3_long.csv.gz
 
 Each series is forecast 18 months ahead from the end of its training part.
-Seasonal naive uses `uberforecast.baselines.SeasonalNaive` (intervals from
-its residuals over the last 18 training months); Theta is statsmodels'
-`ThetaModel` (period 12, its own deseasonalising test and intervals). The
-global two-stage model's row comes from `pipelines/global_vs_local.py m3`.
+Seasonal naive uses `uberforecast.baselines.SeasonalNaive`, its intervals
+from the residuals of every 18-month window of the training part (the last
+18 months alone hold one window, whose single residual per step gave
+intervals of zero width); Theta is statsmodels' `ThetaModel` (period 12, its
+own deseasonalising test and intervals). The global two-stage model, the
+local ones and the same seasonal naive on the same split come from
+`python pipelines/global_vs_local.py m3`.
 """
 
 import argparse
@@ -29,7 +32,8 @@ HORIZON, SEASON, LEVEL = 18, 12, 95
 
 def seasonal_naive(series, train_size):
     model = SeasonalNaive(SEASON, HORIZON, (LEVEL,))
-    model.fit(series.iloc[:train_size], HORIZON)
+    # Every window with two years of lags before it: 24 = 12 * ceil(18 / 12).
+    model.fit(series.iloc[:train_size], train_size - 24)
     frame = model.predict(series, series.index[train_size])
     return frame["mean"], frame["lower_95"], frame["upper_95"]
 

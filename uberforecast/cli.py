@@ -12,6 +12,8 @@ import warnings
 from uberforecast.data import FILL_POLICIES, load_csv
 
 _FORMATS = {
+    "series": "{:.0f}",
+    "fitted_series": "{:.0f}",
     "smape": "{:.2f}",
     "mase": "{:.3f}",
     "fit_seconds": "{:.1f}",
@@ -58,6 +60,14 @@ def _data_arguments(run):
     run.add_argument("--target", help="column to forecast")
     run.add_argument("--features", help="comma-separated feature columns")
     run.add_argument("--freq", help="pandas frequency, e.g. D or h (default: inferred)")
+    run.add_argument(
+        "--series-column", help="many series in long form: the column of series ids"
+    )
+    run.add_argument(
+        "--series",
+        help="many series: comma-separated ids (long form) or series columns "
+        "(wide form, when there is no --series-column)",
+    )
     _fill_argument(run)
     run.add_argument("--output", help="output folder (default: outputs/chicago)")
     run.add_argument(
@@ -205,6 +215,13 @@ def _overrides(args):
         overrides.append(f"data.freq={args.freq!r}")
     if args.fill:
         overrides.append(f"data.fill={args.fill!r}")
+    if getattr(args, "series_column", None):
+        overrides += ["data.layout=long", f"data.series_column={args.series_column!r}"]
+    if getattr(args, "series", None) is not None:
+        names = [name.strip() for name in args.series.split(",") if name.strip()]
+        overrides.append(f"data.series={names!r}")
+        if not args.series_column:
+            overrides.append("data.layout=wide")
     if args.output:
         section = "evaluate" if args.command == "evaluate" else "run"
         overrides.append(f"{section}.output_dir={args.output!r}")
@@ -238,6 +255,8 @@ def _run(args):
     started = time.perf_counter()
     result = run_job(config)
     print()
+    if "per_series" in result:
+        _print_panel(result)
     print(format_table(scores_table(result["scores"])))
     print()
     timings = result["timings"]
@@ -258,8 +277,30 @@ def _evaluate(args):
     result = evaluate_job(config)
     print()
     print(format_table(result["table"]))
+    if result.get("subset_table") is not None:
+        print(
+            f"\non the {int(result['subset_table']['series'].iloc[0])} series of the "
+            "local models:\n"
+        )
+        print(format_table(result["subset_table"]))
+    if "series_input" in result:
+        print(f"\nglobal model's series input: {result['series_input']}")
     print(f"\ntable and forecasts: {result['output_dir']}")
     return 0
+
+
+def _print_panel(result):
+    """The global model's per-series scores (or where they are), then a title
+    for the aggregated table."""
+    from uberforecast.panel_pipeline import MAX_PRINTED_SERIES
+
+    per_series = result["per_series"].loc["two-stage (global)"]
+    if len(per_series) <= MAX_PRINTED_SERIES:
+        print("two-stage (global), per series:")
+        print(format_table(per_series.drop(columns="scale")))
+    else:
+        print(f"{len(per_series)} series: per-series scores in per_series.csv")
+    print(f"\nseries input: {result['series_input']}; over all series:")
 
 
 def _detect_parser(subparsers):

@@ -18,7 +18,8 @@ from uberforecast.data import CHICAGO_EVENTS, CHICAGO_WEATHER
 
 DEFAULTS = {
     "data": {
-        # "chicago" (embedded), "csv" or "uci_bike" (read from `path`).
+        # "chicago" or "chicago_stations" (embedded), "csv", "uci_bike" or "m3"
+        # (read from `path`).
         "source": "chicago",
         "path": "",
         "time_column": "date",
@@ -31,6 +32,13 @@ DEFAULTS = {
         "fill": "",
         "validation_size": 365,
         "test_size": 365,
+        # "single": one series. Many series (a global model): "long" (a row per
+        # series and timestamp, ids in `series_column`) or "wide" (a column per
+        # series, named in `series`; the series' values take the name `target`).
+        "layout": "single",
+        "series_column": "series",
+        # Series to use; empty: every series (long form, chicago_stations).
+        "series": [],
     },
     "model": {
         "lookback": 28,
@@ -54,10 +62,22 @@ DEFAULTS = {
         "levels": [80, 95],
         "seed": 0,
     },
+    # `GlobalForecaster`'s own arguments, for many series.
+    "global": {
+        # "auto": chosen on validation among "none", "onehot" and "embedding".
+        "series_input": "auto",
+        "series_embedding_size": 4,
+        # Fewer validation windows than this: the series takes the pooled noise.
+        "min_noise_windows": 30,
+        "noise_shrinkage": 0.0,
+    },
     "run": {
         "output_dir": "outputs/chicago",
         # 0: the frequency's natural season (7 for daily data).
         "season": 0,
+        # Many series: the seasonal-naive intervals from the residuals of each
+        # series' "validation" period or of its whole "fitting" period.
+        "naive_residuals": "validation",
     },
     "evaluate": {
         "output_dir": "outputs/chicago_evaluate",
@@ -72,6 +92,11 @@ DEFAULTS = {
         ],
         # 1: fit once; more: refit before each of that many test blocks.
         "origins": 1,
+        # Many series: also fit one two-stage model per series (local), on
+        # `local_sample` series drawn with `sample_seed` (0: all of them).
+        "local": True,
+        "local_sample": 0,
+        "sample_seed": 0,
     },
 }
 
@@ -82,7 +107,8 @@ def load_config(path=None, overrides=()):
     Parameters
     ----------
     path
-        A TOML file with any of the sections ``data``, ``model``, ``run``.
+        A TOML file with any of the sections ``data``, ``model``,
+        ``global``, ``run``, ``evaluate``.
         Default: ``None`` (the defaults alone).
     overrides
         Strings ``"section.key=value"``, the value in TOML syntax (strings

@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from uberforecast.data import load_chicago
+
 # Weather and day-type columns of the UCI bike-sharing files, usable as features.
 UCI_BIKE_FEATURES = ("temp", "atemp", "hum", "windspeed", "weathersit", "workingday")
 
@@ -125,3 +127,58 @@ def load_m3(path, freq="monthly"):
             "dated": dated.to_numpy(),
         }
     )
+
+
+# The 20 station columns of the Chicago data set, in its order.
+CHICAGO_STATIONS = (
+    "Austin",
+    "Quincy_Wells",
+    "Belmont",
+    "Archer_35th",
+    "Oak_Park",
+    "Western",
+    "Clark_Lake",
+    "Clinton",
+    "Merchandise_Mart",
+    "Irving_Park",
+    "Washington_Wells",
+    "Harlem",
+    "Monroe",
+    "Polk",
+    "Ashland",
+    "Kedzie",
+    "Addison",
+    "Jefferson_Park",
+    "Montrose",
+    "California",
+)
+# Days by which the data set lags each station column.
+CHICAGO_STATION_LAG = 14
+
+
+def load_chicago_stations():
+    """Same-day ridership of the 20 Chicago "L" stations, weather and events shared.
+
+    In the Chicago data set (`load_chicago`) each station column holds that
+    station's ridership lagged by 14 days: ``Clark_Lake`` at day ``t`` is
+    ``ridership`` (Clark/Lake's boardings) at day ``t - 14``. Here every
+    station column is shifted back by 14 days, so that it holds the same
+    day's boardings and the stations form 20 same-day series, in wide form
+    (see `uberforecast.panel.panel_from_wide`), beside the weather and event
+    columns of that day. The last 14 days of the data set have no same-day
+    value for the stations, so the frame ends 14 days earlier: 2001-01-22 to
+    2016-08-14, 5,684 rows. ``ridership`` is left out, since it equals the
+    shifted ``Clark_Lake``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by a daily `DatetimeIndex` named ``date``: the columns of
+        `CHICAGO_STATIONS` (thousands of boardings) and the weather and event
+        columns of `load_chicago`.
+    """
+    frame = load_chicago()
+    stations = frame[list(CHICAGO_STATIONS)].shift(-CHICAGO_STATION_LAG)
+    shared = frame.drop(columns=["ridership", *CHICAGO_STATIONS])
+    joined = pd.concat([stations, shared], axis=1)
+    return joined.iloc[:-CHICAGO_STATION_LAG].asfreq("D")

@@ -254,14 +254,7 @@ class TwoStageForecaster:
         started = time.perf_counter()
         # Frozen before the stage-two model is compiled, so it takes effect.
         self.encoder_.trainable = self._train_encoder
-        self.network_ = build_prediction_network(
-            self.encoder_,
-            self.horizon,
-            len(self.feature_columns_),
-            self.recent_steps,
-            self.hidden_units,
-            self.dropout,
-        )
+        self.network_ = self._build_network()
         self.history_["network"] = fit_model(
             self.network_,
             (train["inputs"], train["targets"]),
@@ -274,13 +267,25 @@ class TwoStageForecaster:
         )
         self.timings_["stage_two"] = time.perf_counter() - started
 
+    def _build_network(self):
+        """The stage-two model around the fitted encoder, not yet compiled."""
+        return build_prediction_network(
+            self.encoder_,
+            self.horizon,
+            len(self.feature_columns_),
+            self.recent_steps,
+            self.hidden_units,
+            self.dropout,
+        )
+
     # -------------------------------------------------------------- predict
 
     def _check_fitted(self):
         if not hasattr(self, "network_"):
+            name = type(self).__name__
             raise RuntimeError(
-                "This TwoStageForecaster is not fitted yet; call `fit` first or "
-                "`TwoStageForecaster.load` a saved one."
+                f"This {name} is not fitted yet; call `fit` first or `{name}.load` "
+                "a saved one."
             )
 
     def predict(
@@ -331,17 +336,9 @@ class TwoStageForecaster:
             With ``actual`` filled from `frame`.
         """
         self._check_fitted()
-        num_samples = checks.positive_int(
-            "num_samples", self.num_samples if num_samples is None else num_samples
-        )
-        levels = checks.levels(self.levels if levels is None else levels)
-        seed = checks.non_negative_int("seed", self.seed if seed is None else seed)
+        num_samples, levels, seed = self._predict_options(num_samples, levels, seed)
         data = check_frame(frame, self.target, list(self.features))
-        if data.index.freqstr != self.freq_:
-            raise DataError(
-                f"The data has frequency {data.index.freqstr!r}, but the model was "
-                f"fitted on data of frequency {self.freq_!r}."
-            )
+        self._check_freq(data)
         multipliers = calibration_multipliers(
             self.conformal_scores_, calibration, levels, encoder_dropout, noise
         )
@@ -353,13 +350,43 @@ class TwoStageForecaster:
         samples = self._draw(
             windows, num_samples, seed, encoder_samples, encoder_dropout
         )
-        positions = windows["positions"]
-        steps = positions[:, None] + np.arange(self.horizon)
-        return build_forecast(
+        return self._summarise(
+            data,
+            windows,
             samples,
             self.noise_variance_ if noise else np.zeros(self.horizon),
             levels,
             self.target_scaler_,
+            multipliers,
+        )
+
+    def _predict_options(self, num_samples, levels, seed):
+        """`predict`'s overrides, checked, or the constructor's values."""
+        num_samples = checks.positive_int(
+            "num_samples", self.num_samples if num_samples is None else num_samples
+        )
+        levels = checks.levels(self.levels if levels is None else levels)
+        seed = checks.non_negative_int("seed", self.seed if seed is None else seed)
+        return num_samples, levels, seed
+
+    def _check_freq(self, data):
+        if data.index.freqstr != self.freq_:
+            raise DataError(
+                f"The data has frequency {data.index.freqstr!r}, but the model was "
+                f"fitted on data of frequency {self.freq_!r}."
+            )
+
+    def _summarise(
+        self, data, windows, samples, noise_variance, levels, scaler, multipliers
+    ):
+        """The `Forecast` of one series' `windows` from their samples."""
+        positions = windows["positions"]
+        steps = positions[:, None] + np.arange(self.horizon)
+        return build_forecast(
+            samples,
+            noise_variance,
+            levels,
+            scaler,
             offsets=windows["level"],
             timestamps=data.index[steps.ravel()].to_numpy().reshape(steps.shape),
             origins=data.index[positions - 1],
@@ -402,7 +429,10 @@ class TwoStageForecaster:
             Shape ``(B, E)``.
         """
         self._check_fitted()
-        scaled = self.target_scaler_.forward(np.asarray(windows, dtype="float64"))
+        return self._embed(windows, self.target_scaler_)
+
+    def _embed(self, windows, scaler):
+        scaled = scaler.forward(np.asarray(windows, dtype="float64"))
         level = window_levels(scaled, self.window_normalisation)
         encoder = deterministic_copy(self.encoder_)
         return encoder.predict((scaled - level[:, None])[..., None], verbose=0)

@@ -22,17 +22,28 @@ from uberforecast.windows import (
 
 def fit_scalers(model, train):
     """Fit the target scaler and feature scales on the training period."""
-    model.freq_ = train.index.freqstr
     model.target_scaler_ = TargetScaler(model.transform).fit(train[model.target])
+    fit_feature_scalers(model, [train])
+
+
+def fit_feature_scalers(model, trains):
+    """Fit the feature scales on the training periods of one or more series.
+
+    The periods are pooled: one mean and scale per feature column. Sets
+    ``freq_``, ``feature_mean_``, ``feature_scale_``, ``calendar_columns_``
+    and ``feature_columns_``.
+    """
+    model.freq_ = trains[0].index.freqstr
     names = list(model.features)
-    values = train[names].to_numpy()
+    values = np.vstack([train[names].to_numpy() for train in trains])
     model.feature_mean_ = values.mean(axis=0) if names else np.zeros(0)
     spread = values.std(axis=0) if names else np.zeros(0)
     # A feature constant over training is centred, not divided by zero nor
     # by the rounding error that its std comes out as (1e-17 for 0.1).
     constant = np.ptp(values, axis=0) == 0 if names else np.zeros(0, bool)
     model.feature_scale_ = np.where(constant, 1.0, spread)
-    calendar = calendar_features(train.index) if model.calendar else None
+    # The calendar's columns depend on the frequency alone.
+    calendar = calendar_features(trains[0].index) if model.calendar else None
     model.calendar_columns_ = [] if calendar is None else list(calendar.columns)
     model.feature_columns_ = model.calendar_columns_ + names
 
@@ -53,10 +64,13 @@ def feature_matrix(model, data):
     return np.hstack([calendar[model.calendar_columns_].to_numpy(), user])
 
 
-def network_windows(model, data, first_target=None, end=None):
+def network_windows(model, data, first_target=None, end=None, scaler=None):
     """Network inputs, targets and levels of the windows in a period.
 
     Legend: W windows, L lookback, H horizon, F features.
+
+    `scaler` is the series' `TargetScaler`; ``None`` takes the model's
+    ``target_scaler_``.
 
     Returns
     -------
@@ -66,7 +80,8 @@ def network_windows(model, data, first_target=None, end=None):
         each window's ``level`` ``(W,)``; ``positions`` of the first
         targets ``(W,)``.
     """
-    scaled = model.target_scaler_.forward(data[model.target].to_numpy(), data.index)
+    scaler = model.target_scaler_ if scaler is None else scaler
+    scaled = scaler.forward(data[model.target].to_numpy(), data.index)
     positions = window_positions(
         len(data), model.lookback, model.horizon, first_target, end
     )

@@ -19,6 +19,8 @@ import keras
 from uberforecast.layers import MCDropout
 
 ENCODER_DROPOUT_PLACES = ("input", "between", "embedding")
+# How a global model's prediction network is told which series a window is of.
+SERIES_INPUTS = ("none", "onehot", "embedding")
 
 
 def build_encoder(
@@ -104,6 +106,9 @@ def build_prediction_network(
     hidden=(128, 64, 16),
     dropout=0.1,
     activation="tanh",
+    series_input="none",
+    num_series=0,
+    series_embedding_size=4,
 ):
     """Stage two: embedding and external features through an MLP.
 
@@ -124,12 +129,22 @@ def build_prediction_network(
         MC-dropout rate after each hidden layer. Default: ``0.1``.
     activation
         Activation of the hidden layers. Default: ``"tanh"``.
+    series_input
+        How the MLP learns which series a window is of (a global model):
+        ``"none"``, ``"onehot"`` (the id's indicator vector) or
+        ``"embedding"`` (a learned `keras.layers.Embedding` of
+        `series_embedding_size` numbers). Default: ``"none"``.
+    num_series
+        Series the ids run over, ``0 .. num_series - 1``. Default: ``0``.
+    series_embedding_size
+        Size of the learned series vector. Default: ``4``.
 
     Returns
     -------
     keras.Model
-        Inputs ``window`` ``(B, L, 1)`` and, when ``num_features > 0``,
-        ``features`` ``(B, H * F)``; output ``(B, H)``.
+        Inputs ``window`` ``(B, L, 1)``, when ``num_features > 0``
+        ``features`` ``(B, H * F)``, and with a series input ``series``
+        ``(B, 1)`` int32; output ``(B, H)``.
     """
     lookback = encoder.input.shape[1]
     window = keras.Input((lookback, 1), name="window")
@@ -141,6 +156,12 @@ def build_prediction_network(
     if num_features:
         inputs["features"] = keras.Input((horizon * num_features,), name="features")
         parts.append(inputs["features"])
+    if series_input != "none":
+        inputs["series"] = keras.Input((1,), dtype="int32", name="series")
+        identity = _series_identity(series_input, num_series, series_embedding_size)
+        # -> (B, num_series) or (B, series_embedding_size)
+        vector = keras.layers.Flatten(name="series_vector")(identity(inputs["series"]))
+        parts.append(vector)
 
     x = parts[0] if len(parts) == 1 else keras.layers.Concatenate()(parts)
     for i, size in enumerate(hidden):
@@ -148,6 +169,20 @@ def build_prediction_network(
         x = MCDropout(dropout, name=f"mlp_dropout_{i + 1}")(x)
     forecast = keras.layers.Dense(horizon, name="forecast")(x)
     return keras.Model(inputs, forecast, name="prediction_network")
+
+
+def _series_identity(kind, num_series, size):
+    """The layer from a series id ``(B, 1)`` to its indicator or learned vector."""
+    if kind == "onehot":
+        return keras.layers.CategoryEncoding(
+            num_series, output_mode="one_hot", name="series_identity"
+        )
+    if kind == "embedding":
+        return keras.layers.Embedding(num_series, size, name="series_identity")
+    raise ValueError(
+        f"Invalid value for argument `series_input`: expected one of "
+        f"{SERIES_INPUTS}, received {kind!r}."
+    )
 
 
 def deterministic_copy(model):
@@ -222,9 +257,10 @@ def build_head(network):
     -------
     keras.Model
         Inputs ``embedding`` ``(B, E)``, ``features`` ``(B, H * F)`` when the
-        network has them, and ``window`` ``(B, L, 1)`` when it feeds recent
-        steps to the MLP; output ``(B, H)``, equal to the network's output for
-        the embedding of the same window.
+        network has them, ``window`` ``(B, L, 1)`` when it feeds recent steps
+        to the MLP, and ``series`` ``(B, 1)`` when it has a series input;
+        output ``(B, H)``, equal to the network's output for the embedding of
+        the same window.
     """
     embedding_size = network.get_layer("encoder").output.shape[1:]
     inputs = {"embedding": keras.Input(embedding_size, name="embedding")}
@@ -238,6 +274,10 @@ def build_head(network):
         features_shape = network.input["features"].shape[1:]
         inputs["features"] = keras.Input(features_shape, name="features")
         parts.append(inputs["features"])
+    if "series" in network.input:
+        inputs["series"] = keras.Input((1,), dtype="int32", name="series")
+        identity = network.get_layer("series_identity")(inputs["series"])
+        parts.append(network.get_layer("series_vector")(identity))
 
     joins = _layers_of_type(network, keras.layers.Concatenate)
     x = joins[0](parts) if joins else parts[0]

@@ -1,4 +1,5 @@
-"""Saving and loading a fitted `TwoStageForecaster` as a folder."""
+"""Saving and loading a fitted `TwoStageForecaster` or `GlobalForecaster` as a
+folder: the two Keras models and a JSON file of the rest of the state."""
 
 from __future__ import annotations
 
@@ -39,24 +40,53 @@ def _plain(value):
 
 def save_forecaster(forecaster, path):
     """Write models and state of a fitted forecaster to the folder `path`."""
-    path = Path(path)
-    path.mkdir(parents=True, exist_ok=True)
-    forecaster.network_.save(path / _NETWORK_FILE)
-    forecaster.autoencoder_.save(path / _AUTOENCODER_FILE)
-    state = {
+    state = _common_state(forecaster, "two_stage")
+    state.update(
+        target_scaler=forecaster.target_scaler_.get_state(),
+        noise_variance=forecaster.noise_variance_,
+    )
+    _write(forecaster, path, state)
+
+
+def save_global_forecaster(forecaster, path):
+    """Write a fitted `GlobalForecaster`; per-series state as lists in
+    ``series`` order, so ids keep their type (string or integer)."""
+    series = forecaster.series_
+    state = _common_state(forecaster, "global")
+    state.update(
+        series=series,
+        target_scalers=[forecaster.target_scalers_[s].get_state() for s in series],
+        noise_variance=[forecaster.noise_variance_[s] for s in series],
+        noise_source=[forecaster.noise_source_[s] for s in series],
+        noise_windows=[forecaster.noise_windows_[s] for s in series],
+        pooled_noise_variance=forecaster.pooled_noise_variance_,
+        series_input=forecaster.series_input_,
+        series_input_losses=forecaster.series_input_losses_,
+    )
+    _write(forecaster, path, state)
+
+
+def _common_state(forecaster, kind):
+    return {
         "format": FORMAT_VERSION,
+        "kind": kind,
         "params": forecaster.get_params(),
         "freq": forecaster.freq_,
-        "target_scaler": forecaster.target_scaler_.get_state(),
         "feature_mean": forecaster.feature_mean_,
         "feature_scale": forecaster.feature_scale_,
         "calendar_columns": forecaster.calendar_columns_,
         "feature_columns": forecaster.feature_columns_,
-        "noise_variance": forecaster.noise_variance_,
         "conformal_scores": forecaster.conformal_scores_,
         "history": forecaster.history_,
         "timings": forecaster.timings_,
     }
+
+
+def _write(forecaster, path, state):
+    path = Path(path)
+    path.mkdir(parents=True, exist_ok=True)
+    forecaster.network_.save(path / _NETWORK_FILE)
+    forecaster.autoencoder_.save(path / _AUTOENCODER_FILE)
     (path / _STATE_FILE).write_text(json.dumps(_plain(state), indent=2))
 
 
@@ -68,11 +98,50 @@ def load_forecaster(cls, path):
     FileNotFoundError
         When `path` is not a folder or lacks one of the saved files.
     ValueError
-        When a file is damaged, from another format version, or does not
-        match the others; the message names the file.
+        When a file is damaged, from another format version or model kind,
+        or does not match the others; the message names the file.
     """
+
+    def restore(forecaster, state):
+        forecaster.target_scaler_ = TargetScaler.from_state(state["target_scaler"])
+        forecaster.noise_variance_ = np.asarray(state["noise_variance"], "float64")
+
+    return _load(cls, path, "two_stage", restore)
+
+
+def load_global_forecaster(cls, path):
+    """Rebuild a `GlobalForecaster` from a folder written by
+    `save_global_forecaster`; raises as `load_forecaster`."""
+
+    def restore(forecaster, state):
+        series = list(state["series"])
+        forecaster.series_ = series
+        forecaster.target_scalers_ = dict(
+            zip(
+                series,
+                map(TargetScaler.from_state, state["target_scalers"]),
+                strict=True,
+            )
+        )
+        for name in ("noise_variance", "noise_source", "noise_windows"):
+            values = state[name]
+            if name == "noise_variance":
+                values = [np.asarray(value, "float64") for value in values]
+            setattr(forecaster, f"{name}_", dict(zip(series, values, strict=True)))
+        forecaster.pooled_noise_variance_ = np.asarray(
+            state["pooled_noise_variance"], "float64"
+        )
+        forecaster.series_input_ = state["series_input"]
+        forecaster.series_input_losses_ = state["series_input_losses"]
+
+    return _load(cls, path, "global", restore)
+
+
+def _load(cls, path, kind, restore):
+    """The forecaster of `cls` in the folder `path`; `restore` sets the state
+    particular to `kind` from the JSON."""
     path = Path(path)
-    state = _read_state(path)
+    state = _read_state(path, kind)
     network = _load_model(path / _NETWORK_FILE)
     autoencoder = _load_model(path / _AUTOENCODER_FILE)
     try:
@@ -82,14 +151,14 @@ def load_forecaster(cls, path):
     try:
         forecaster = cls(**state["params"])
         forecaster.freq_ = state["freq"]
-        forecaster.target_scaler_ = TargetScaler.from_state(state["target_scaler"])
-        for name in ("feature_mean", "feature_scale", "noise_variance"):
+        for name in ("feature_mean", "feature_scale"):
             setattr(forecaster, f"{name}_", np.asarray(state[name], dtype="float64"))
         forecaster.conformal_scores_ = np.asarray(
             state["conformal_scores"], dtype="float64"
         ).reshape(-1, forecaster.horizon)
         for name in ("calendar_columns", "feature_columns", "history", "timings"):
             setattr(forecaster, f"{name}_", state[name])
+        restore(forecaster, state)
     except (KeyError, TypeError, ValueError) as error:
         raise _damaged(path / _STATE_FILE, error) from error
     forecaster.network_, forecaster.encoder_ = network, encoder
@@ -110,8 +179,8 @@ def _damaged(file, error):
     )
 
 
-def _read_state(path):
-    """The JSON state of a saved folder, checked for its files and format."""
+def _read_state(path, kind):
+    """The JSON state of a saved folder, checked for its files, format and kind."""
     if not path.is_dir():
         raise FileNotFoundError(f"No saved forecaster at {path}: not a folder.")
     absent = [
@@ -132,6 +201,14 @@ def _read_state(path):
         raise ValueError(
             f"{path} holds format {version}; this version reads format "
             f"{FORMAT_VERSION}."
+        )
+    # Folders saved before there were two kinds hold a two-stage model.
+    saved = state.get("kind", "two_stage")
+    if saved != kind:
+        loader = {"global": "GlobalForecaster", "two_stage": "TwoStageForecaster"}
+        raise ValueError(
+            f"{path} holds a {loader.get(saved, saved)}; load it with "
+            f"{loader.get(saved, saved)}.load, not {loader[kind]}.load."
         )
     params = state.get("params")
     if isinstance(params, dict):
@@ -169,4 +246,11 @@ def _check_consistent(forecaster, path):
             f"The saved forecaster at {path} does not match its own network: the "
             f"state expects lookback {forecaster.lookback} and {expected} feature "
             f"inputs, the network has {inputs['window'].shape[1]} and {width}."
+        )
+    series_input = getattr(forecaster, "series_input_", "none")
+    if (series_input != "none") != ("series" in inputs):
+        raise ValueError(
+            f"The saved forecaster at {path} does not match its own network: the "
+            f"state says series_input={series_input!r}, the network "
+            f"{'has' if 'series' in inputs else 'lacks'} a series input."
         )

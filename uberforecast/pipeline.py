@@ -24,6 +24,11 @@ logger = logging.getLogger(__name__)
 
 def load_data(data_config):
     """The frame a `data` config section names, checked."""
+    if data_config.get("layout", "single") != "single":
+        raise NotImplementedError(
+            "This command takes one series (data.layout = 'single'); for many "
+            "series use `uberforecast run` or `evaluate`."
+        )
     target, features = data_config["target"], list(data_config["features"])
     freq, fill = data_config["freq"] or None, data_config["fill"] or None
     if data_config["source"] == "chicago":
@@ -55,8 +60,14 @@ def run_job(config):
     -------
     dict
         ``scores`` (model name to metrics), ``timings`` (seconds per stage),
-        ``forecast`` (the model's `Forecast`) and ``output_dir``.
+        ``forecast`` (the model's `Forecast`) and ``output_dir``. For many
+        series (``data.layout`` long or wide) see
+        `uberforecast.panel_pipeline.run_panel_job`.
     """
+    from uberforecast.panel_pipeline import is_panel, run_panel_job
+
+    if is_panel(config["data"]):
+        return run_panel_job(config)
     data_config, model_config = config["data"], config["model"]
     frame = load_data(data_config)
     validation_size, test_size = (
@@ -176,10 +187,14 @@ def evaluate_job(config):
         ``table`` (see `uberforecast.comparison.evaluate_models`),
         ``forecasts`` and ``output_dir``, which holds ``table.csv``,
         ``table.md``, each model's forecasts in ``forecasts/`` and the
-        resolved ``config.toml``.
+        resolved ``config.toml``. For many series see
+        `uberforecast.panel_pipeline.evaluate_panel_job`.
     """
     from uberforecast.comparison import evaluate_models
+    from uberforecast.panel_pipeline import evaluate_panel_job, is_panel
 
+    if is_panel(config["data"]):
+        return evaluate_panel_job(config)
     data_config, model_config = config["data"], config["model"]
     evaluate_config = config["evaluate"]
     frame = load_data(data_config)
@@ -227,6 +242,8 @@ def _cell(column, value):
         return "n/a"
     if column.startswith("coverage_"):
         return f"{100 * value:.1f}"
+    if column in ("series", "fitted_series"):
+        return f"{value:.0f}"
     if column in ("smape",) or column.endswith("_seconds"):
         return f"{value:.2f}" if column == "smape" else f"{value:.1f}"
     return f"{value:.3f}"

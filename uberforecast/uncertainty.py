@@ -40,18 +40,32 @@ def noise_variance(network, validation):
     RuntimeError
         When the network's forecasts are not finite (training diverged).
     """
+    variance = np.mean(validation_residuals(network, validation) ** 2, axis=0)
+    if not np.isfinite(variance).all():
+        raise _diverged()
+    return variance
+
+
+def validation_residuals(network, validation):
+    """The deterministic network's validation residuals, shape ``(W, H)``.
+
+    Takes and raises as `noise_variance`.
+    """
     deterministic = deterministic_copy(network)
     predicted = deterministic.predict(validation["inputs"], batch_size=4096, verbose=0)
     # In float64, which JSON keeps exactly, so a reloaded model's intervals
     # are bit-identical.
     residuals = predicted.astype("float64") - validation["targets"]
-    variance = np.mean(residuals**2, axis=0)
-    if not np.isfinite(variance).all():
-        raise RuntimeError(
-            "Training diverged: the network's validation forecasts are not "
-            "finite. Try a lower `learning_rate` or check the data's scale."
-        )
-    return variance
+    if not np.isfinite(residuals).all():
+        raise _diverged()
+    return residuals
+
+
+def _diverged():
+    return RuntimeError(
+        "Training diverged: the network's validation forecasts are not "
+        "finite. Try a lower `learning_rate` or check the data's scale."
+    )
 
 
 def conformal_scores(samples, noise_variance, targets):
@@ -64,7 +78,8 @@ def conformal_scores(samples, noise_variance, targets):
     samples
         MC samples of the validation windows, shape ``(S, W, H)``.
     noise_variance
-        Shape ``(H,)``.
+        Shape ``(H,)``, or ``(W, H)`` for a noise level per window (one per
+        series in a global model).
     targets
         Shape ``(W, H)``, on the network's scale.
 
@@ -75,7 +90,7 @@ def conformal_scores(samples, noise_variance, targets):
     """
     samples = np.asarray(samples, dtype="float64")
     # -> (W, H)
-    std = np.sqrt(samples.var(axis=0, ddof=1) + noise_variance[None, :])
+    std = np.sqrt(samples.var(axis=0, ddof=1) + noise_variance)
     return np.abs(np.asarray(targets, dtype="float64") - samples.mean(axis=0)) / std
 
 
