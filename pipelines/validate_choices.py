@@ -44,6 +44,9 @@ VARIANTS = {
     "hidden_256": {"hidden_units": (256, 128, 32)},
     "encoder_64_16": {"encoder_units": (64, 16), "decoder_units": 16},
     "norm_mean_recent_28": {"window_normalisation": "mean", "recent_steps": 28},
+    "patience_30": {"patience": 30},
+    "lookback_14_recent_14": {"lookback": 14, "recent_steps": 14},
+    "dropout_0.1": {"dropout": 0.1},
 }
 
 

@@ -29,6 +29,33 @@ def test_frozen_encoder_is_bit_identical_after_stage_two(series, monkeypatch):
     assert len(seconds) == TINY["encoder_epochs"] and min(seconds) > 0
 
 
+def test_a_reused_encoder_skips_stage_one_and_keeps_its_weights(fitted, series):
+    """`fit(..., encoder=)` copies a fitted encoder's weights bit for bit into
+    a new, frozen encoder, and only stage two trains."""
+    params = dict(TINY, dropout=0.2, hidden_units=(16,))
+    model = TwoStageForecaster("y", ("x",), **params)
+    model.fit(series.iloc[:340], encoder=fitted.encoder_)
+    assert model.encoder_ is not fitted.encoder_
+    assert model.timings_["stage_one"] == 0.0 and model.history_["encoder"] == {}
+    for old, new in zip(
+        fitted.encoder_.get_weights(), model.encoder_.get_weights(), strict=True
+    ):
+        assert old.tobytes() == new.tobytes()
+    # This model's dropout rate, not the reused encoder's.
+    rates = [layer.rate for layer in model.encoder_.layers if hasattr(layer, "rate")]
+    assert rates and set(rates) == {0.2}
+    assert len(model.history_["network"]["loss"]) == TINY["network_epochs"]
+
+
+@pytest.mark.parametrize(
+    "change", [{"encoder_units": (16, 4)}, {"lookback": 21}], ids=["units", "lookback"]
+)
+def test_an_encoder_of_another_shape_is_refused(fitted, series, change):
+    model = TwoStageForecaster("y", ("x",), **dict(TINY, **change))
+    with pytest.raises(ValueError, match="argument `encoder`"):
+        model.fit(series.iloc[:340], encoder=fitted.encoder_)
+
+
 def test_encoder_is_its_own_model_inside_the_network(fitted):
     assert fitted.network_.get_layer("encoder") is fitted.encoder_
     assert fitted.encoder_.output.shape == (None, 4)
