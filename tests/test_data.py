@@ -212,3 +212,19 @@ def test_uci_bike_loader_dates_hours_and_names_missing_columns(tmp_path):
     )
     with pytest.raises(ValueError, match=r"lacks the columns \['cnt'\]"):
         load_uci_bike(tmp_path / "bad.csv")
+
+
+def test_from_start_keeps_the_rows_from_a_timestamp_on():
+    from conftest import weekly_series
+
+    from uberforecast.data import from_start
+
+    frame = weekly_series(num_days=30)
+    kept = from_start(frame, "2020-01-11")
+    assert kept.index[0] == pd.Timestamp("2020-01-11") and len(kept) == 20
+    assert kept.index.freqstr == "D"
+    assert from_start(frame, "") is frame
+    with pytest.raises(ValueError, match="`data.start`.*received 'soon'"):
+        from_start(frame, "soon")
+    with pytest.raises(ValueError, match="before the data's end"):
+        from_start(frame, "2021-01-01")

@@ -32,6 +32,8 @@ DEFAULTS = {
         "fill": "",
         "validation_size": 365,
         "test_size": 365,
+        # First timestamp used, e.g. "2011-09-01"; empty: from the data's start.
+        "start": "",
         # "single": one series. Many series (a global model): "long" (a row per
         # series and timestamp, ids in `series_column`) or "wide" (a column per
         # series, named in `series`; the series' values take the name `target`).
@@ -44,7 +46,7 @@ DEFAULTS = {
         "lookback": 28,
         "horizon": 1,
         "transform": "none",
-        "window_normalisation": "mean",
+        "window_normalisation": "standardise",
         "calendar": True,
         "encoder_units": [128, 32],
         "decoder_units": 32,

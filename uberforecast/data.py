@@ -396,3 +396,30 @@ def _name_times(timestamps, index):
     listed = ", ".join(str(t.date()) if dates else str(t) for t in shown)
     more = len(timestamps) - _MAX_LISTED
     return listed + (f" and {more} more" if more > 0 else "")
+
+
+def from_start(frame, start):
+    """`frame` from the timestamp `start` on; all of it when `start` is empty.
+
+    Raises
+    ------
+    ValueError
+        When no row is left.
+    """
+    if not start:
+        return frame
+    try:
+        first = pd.Timestamp(start)
+    except ValueError as error:
+        raise ValueError(
+            "Invalid value for config key `data.start`: expected a timestamp such "
+            f"as '2011-09-01', received {start!r}."
+        ) from error
+    kept = frame.loc[first:]
+    if kept.empty:
+        raise ValueError(
+            "Invalid value for config key `data.start`: expected a timestamp "
+            f"before the data's end, {frame.index[-1]}, received {start!r}."
+        )
+    logger.info("From %s on: %d of %d steps", start, len(kept), len(frame))
+    return kept

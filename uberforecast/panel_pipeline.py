@@ -18,7 +18,7 @@ import pandas as pd
 from uberforecast import checks
 from uberforecast.baselines import SeasonalNaive
 from uberforecast.config import write_config
-from uberforecast.data import load_chicago
+from uberforecast.data import from_start, load_chicago
 from uberforecast.datasets import (
     CHICAGO_STATIONS,
     load_chicago_stations,
@@ -63,7 +63,9 @@ def load_panel(data_config):
     panel = _unchecked_panel(data_config, series)
     target, features = data_config["target"], list(data_config["features"])
     freq, fill = data_config["freq"] or None, data_config["fill"] or None
-    return check_panel(panel, target, features, freq, fill=fill)
+    panel = check_panel(panel, target, features, freq, fill=fill)
+    start = data_config["start"]
+    return {sid: from_start(frame, start) for sid, frame in panel.items()}
 
 
 def _unchecked_panel(data_config, series):

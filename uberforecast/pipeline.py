@@ -13,7 +13,7 @@ import pandas as pd
 from uberforecast import checks
 from uberforecast.baselines import SeasonalNaive
 from uberforecast.config import write_config
-from uberforecast.data import check_frame, load_chicago, load_csv
+from uberforecast.data import check_frame, from_start, load_chicago, load_csv
 from uberforecast.datasets import load_uci_bike
 from uberforecast.evaluation import score_frame, season_for
 from uberforecast.forecaster import TwoStageForecaster
@@ -23,7 +23,11 @@ logger = logging.getLogger(__name__)
 
 
 def load_data(data_config):
-    """The frame a `data` config section names, checked."""
+    """The frame a `data` config section names, checked, from `data.start` on."""
+    return from_start(_load_data(data_config), data_config["start"])
+
+
+def _load_data(data_config):
     if data_config.get("layout", "single") != "single":
         raise NotImplementedError(
             "This command takes one series (data.layout = 'single'); for many "
