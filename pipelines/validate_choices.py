@@ -16,6 +16,7 @@ import pandas as pd
 
 from uberforecast import TwoStageForecaster, metrics
 from uberforecast.config import load_config
+from uberforecast.peers import BoostingForecaster
 from uberforecast.pipeline import load_data
 
 # Each variant: overrides of the `model` config section.
@@ -47,6 +48,8 @@ VARIANTS = {
     "patience_30": {"patience": 30},
     "lookback_14_recent_14": {"lookback": 14, "recent_steps": 14},
     "dropout_0.1": {"dropout": 0.1},
+    "transform_log": {"transform": "log"},
+    "norm_standardise": {"window_normalisation": "standardise"},
 }
 
 
@@ -84,6 +87,33 @@ def score_variant(name, frame, config):
     }
 
 
+def score_boosting(intervals, frame, config):
+    """The boosting peer on the same validation year, fitted on the years
+    before it (its own early stopping uses their last `validation_size` days)."""
+    data_config, model_config = config["data"], config["model"]
+    fitting = frame.iloc[: len(frame) - data_config["test_size"]]
+    validation_size = data_config["validation_size"]
+    started = time.perf_counter()
+    model = BoostingForecaster(
+        data_config["target"],
+        tuple(data_config["features"]),
+        model_config["lookback"],
+        model_config["horizon"],
+        tuple(model_config["levels"]),
+        intervals,
+    ).fit(fitting.iloc[:-validation_size], validation_size)
+    seconds = time.perf_counter() - started
+    forecast = model.predict(fitting, fitting.index[-validation_size])
+    return {
+        "variant": f"boosting, {intervals} intervals",
+        "val_smape": metrics.smape(forecast["actual"], forecast["mean"]),
+        "val_coverage_95": metrics.coverage(
+            forecast["actual"], forecast["lower_95"], forecast["upper_95"]
+        ),
+        "fit_seconds": seconds,
+    }
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
@@ -97,17 +127,30 @@ def main():
         default=[],
         help="config override applied to every variant",
     )
+    parser.add_argument(
+        "--boosting",
+        action="store_true",
+        help="also score the boosting peer (Gaussian and quantile intervals)",
+    )
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
     config = load_config(overrides=args.set)
     frame = load_data(config["data"])
     rows = []
-    for name in args.variants.split(","):
+    if args.boosting:
+        rows += [
+            score_boosting(kind, frame, config) for kind in ("gaussian", "quantile")
+        ]
+    for name in filter(None, args.variants.split(",")):
         rows.append(score_variant(name, frame, config))
-        print(
-            pd.DataFrame(rows).to_string(index=False, float_format="{:.4f}".format),
-            flush=True,
-        )
+        _print(rows)
+    if not args.variants:
+        _print(rows)
+
+
+def _print(rows):
+    table = pd.DataFrame(rows).to_string(index=False, float_format="{:.4f}".format)
+    print(table, flush=True)
 
 
 if __name__ == "__main__":

@@ -56,6 +56,22 @@ def test_an_encoder_of_another_shape_is_refused(fitted, series, change):
         model.fit(series.iloc[:340], encoder=fitted.encoder_)
 
 
+def test_standardised_windows_embed_the_same_after_an_affine_change(series):
+    """With ``standardise`` a window enters minus its mean over its spread, so
+    3 * window + 5 (spread above the floor) has the same embedding, and the
+    forecast of a window comes back on the window's own level and spread."""
+    model = TwoStageForecaster(
+        "y", ("x",), **dict(TINY, window_normalisation="standardise", transform="none")
+    ).fit(series.iloc[:340])
+    windows = series["y"].to_numpy()[None, :14] + np.zeros((2, 1))
+    np.testing.assert_allclose(
+        model.embed(windows), model.embed(3 * windows + 5), atol=1e-5
+    )
+    frame = model.predict(series, start=series.index[340]).frame
+    inside = (frame["lower_95"] <= frame["mean"]) & (frame["mean"] <= frame["upper_95"])
+    assert inside.all() and frame["mean"].between(4, 16).all()
+
+
 def test_encoder_is_its_own_model_inside_the_network(fitted):
     assert fitted.network_.get_layer("encoder") is fitted.encoder_
     assert fitted.encoder_.output.shape == (None, 4)

@@ -9,6 +9,7 @@ from uberforecast.windows import (
     split_sizes,
     window_levels,
     window_positions,
+    window_scales,
 )
 
 
@@ -49,6 +50,17 @@ def test_window_levels():
     np.testing.assert_array_equal(window_levels(inputs, "last"), [6.0, 3.0])
     np.testing.assert_array_equal(window_levels(inputs, "mean"), [3.0, 1.0])
     np.testing.assert_array_equal(window_levels(inputs, "none"), [0.0, 0.0])
+    np.testing.assert_array_equal(window_levels(inputs, "standardise"), [3.0, 1.0])
+
+
+def test_window_scales_divide_by_the_spread_with_a_floor():
+    # Spreads sqrt(14/3) and sqrt(2); a nearly flat window keeps the floor 0.1.
+    inputs = np.array([[1.0, 2.0, 6.0], [0.0, 0.0, 3.0], [1.0, 1.0, 1.03]])
+    np.testing.assert_allclose(
+        window_scales(inputs, "standardise"), [np.sqrt(14 / 3), np.sqrt(2), 0.1]
+    )
+    for normalisation in ("last", "mean", "none"):
+        np.testing.assert_array_equal(window_scales(inputs, normalisation), [1, 1, 1])
 
 
 def test_scaler_uses_only_what_it_is_fitted_on():

@@ -25,7 +25,10 @@ class Forecast:
     levels
         Interval coverages in percent.
     samples
-        The MC samples on the network's scale, shape ``(S, W, H)``.
+        The MC samples on the network's scale, shape ``(S, W, H)``: before
+        each window's spread is multiplied back in and its level added back
+        (see ``window_normalisation``), so ``samples * scale + level`` of
+        the window gives them on the target scaler's axis.
     model_variance
         Variance of the samples, shape ``(W, H)``.
     noise_variance
@@ -62,6 +65,7 @@ def build_forecast(
     scaler,
     *,
     offsets,
+    scales=None,
     timestamps,
     origins,
     actual=None,
@@ -74,8 +78,8 @@ def build_forecast(
     Parameters
     ----------
     samples
-        Network outputs, shape ``(S, W, H)``, before the window level is
-        added back.
+        Network outputs, shape ``(S, W, H)``, before the window spread is
+        multiplied back in and the window level added back.
     noise_variance
         Shape ``(H,)``, on the network's scale.
     levels
@@ -84,6 +88,9 @@ def build_forecast(
         The fitted `TargetScaler`, for the way back to original units.
     offsets
         The window levels to add back, shape ``(W,)``.
+    scales
+        The window spreads the network's outputs and standard deviations
+        are multiplied by before that, shape ``(W,)``; ``None`` for 1.
     timestamps, origins
         Target timestamps, shape ``(W, H)``, and each window's last input
         timestamp, shape ``(W,)``.
@@ -96,9 +103,11 @@ def build_forecast(
     num_samples, num_windows, horizon = samples.shape
     # -> (W, H)
     model_variance = samples.var(axis=0, ddof=1) if num_samples > 1 else 0 * samples[0]
+    # -> (W,)
+    spread = np.ones(num_windows) if scales is None else np.asarray(scales)
     # -> (W, H)
-    center = samples.mean(axis=0) + offsets[:, None]
-    std = np.sqrt(model_variance + noise_variance[None, :])
+    center = samples.mean(axis=0) * spread[:, None] + offsets[:, None]
+    std = np.sqrt(model_variance + noise_variance[None, :]) * spread[:, None]
 
     columns = {
         "origin": np.repeat(origins, horizon),

@@ -31,6 +31,7 @@ from uberforecast.uncertainty import (
 from uberforecast.windows import (
     split_sizes,
     window_levels,
+    window_scales,
 )
 
 logger = logging.getLogger(__name__)
@@ -62,9 +63,14 @@ class TwoStageForecaster:
         ``"auto"``, ``"log"``, ``"log1p"`` or ``"none"`` (see
         `TargetScaler`). Default: ``"auto"``.
     window_normalisation
-        Level subtracted from each window: ``"last"`` input, ``"mean"`` or
-        ``"none"``. Default: ``"mean"`` (best on the Chicago validation year,
-        whose level lies above most of training; see ``docs/benchmarks.md``).
+        How each window's inputs and targets are put on a common footing:
+        minus its ``"last"`` input or its ``"mean"``; ``"standardise"``, minus
+        its mean and divided by the spread of its inputs (at least
+        `windows.MIN_WINDOW_SCALE`), so a window whose level and weekly swing
+        both exceed the training ones looks like them; or ``"none"``.
+        Default: ``"standardise"`` (best on the Chicago validation year,
+        whose level and swing lie above most of training; see
+        ``docs/benchmarks.md``).
     calendar
         Add calendar features derived from the timestamps. Default: ``True``.
     encoder_units
@@ -128,7 +134,7 @@ class TwoStageForecaster:
         horizon=1,
         validation_size=365,
         transform="auto",
-        window_normalisation="mean",
+        window_normalisation="standardise",
         calendar=True,
         encoder_units=(128, 32),
         decoder_units=32,
@@ -429,6 +435,7 @@ class TwoStageForecaster:
             levels,
             scaler,
             offsets=windows["level"],
+            scales=windows["scale"],
             timestamps=data.index[steps.ravel()].to_numpy().reshape(steps.shape),
             origins=data.index[positions - 1],
             actual=data[self.target].to_numpy()[steps],
@@ -475,8 +482,10 @@ class TwoStageForecaster:
     def _embed(self, windows, scaler):
         scaled = scaler.forward(np.asarray(windows, dtype="float64"))
         level = window_levels(scaled, self.window_normalisation)
+        spread = window_scales(scaled, self.window_normalisation)
         encoder = deterministic_copy(self.encoder_)
-        return encoder.predict((scaled - level[:, None])[..., None], verbose=0)
+        normalised = (scaled - level[:, None]) / spread[:, None]
+        return encoder.predict(normalised[..., None], verbose=0)
 
     # ------------------------------------------------------------- persist
 

@@ -17,6 +17,7 @@ from uberforecast.windows import (
     make_windows,
     window_levels,
     window_positions,
+    window_scales,
 )
 
 
@@ -87,7 +88,8 @@ def network_windows(model, data, first_target=None, end=None, scaler=None):
     )
     inputs, targets = make_windows(scaled, positions, model.lookback, model.horizon)
     level = window_levels(inputs, model.window_normalisation)
-    network_inputs = {"window": (inputs - level[:, None])[..., None]}
+    scale = window_scales(inputs, model.window_normalisation)
+    network_inputs = {"window": ((inputs - level[:, None]) / scale[:, None])[..., None]}
     if model.feature_columns_:
         features = feature_matrix(model, data)
         # -> (W, H, F) -> (W, H * F)
@@ -95,8 +97,9 @@ def network_windows(model, data, first_target=None, end=None, scaler=None):
         network_inputs["features"] = steps.reshape(len(positions), -1)
     return {
         "inputs": {k: v.astype("float32") for k, v in network_inputs.items()},
-        "targets": (targets - level[:, None]).astype("float32"),
+        "targets": ((targets - level[:, None]) / scale[:, None]).astype("float32"),
         "level": level,
+        "scale": scale,
         "positions": positions,
     }
 

@@ -88,6 +88,7 @@ def pooled_windows(model, panel, bounds):
         },
         "targets": np.concatenate([part["targets"] for part in pieces]),
         "level": np.concatenate([part["level"] for part in pieces]),
+        "scale": np.concatenate([part["scale"] for part in pieces]),
         "codes": np.concatenate(
             [np.full(rows[sid].stop - rows[sid].start, position[sid]) for sid in parts]
         ).astype("int32"),

@@ -9,7 +9,11 @@ from uberforecast import checks
 from uberforecast.data import DataError
 
 TRANSFORMS = ("auto", "log", "log1p", "none")
-WINDOW_NORMALISATIONS = ("last", "mean", "none")
+WINDOW_NORMALISATIONS = ("last", "mean", "standardise", "none")
+# The smallest window spread `standardise` divides by, on the scaled axis (the
+# series' training spread is 1): a window ten times calmer than the series is
+# divided by this, not blown up to the size of an ordinary one.
+MIN_WINDOW_SCALE = 0.1
 
 
 def window_positions(num_steps, lookback, horizon, first_target=None, end=None):
@@ -57,9 +61,20 @@ def window_levels(inputs, normalisation):
     """The level subtracted from a window's inputs and targets, shape ``(W,)``."""
     if normalisation == "last":
         return inputs[:, -1].copy()
-    if normalisation == "mean":
+    if normalisation in ("mean", "standardise"):
         return inputs.mean(axis=1)
     return np.zeros(len(inputs))
+
+
+def window_scales(inputs, normalisation):
+    """The spread a window's inputs and targets are divided by, shape ``(W,)``.
+
+    The standard deviation of the window's inputs, at least
+    `MIN_WINDOW_SCALE`, for ``"standardise"``; 1 otherwise.
+    """
+    if normalisation != "standardise":
+        return np.ones(len(inputs))
+    return np.maximum(inputs.std(axis=1), MIN_WINDOW_SCALE)
 
 
 def split_sizes(num_steps, validation_size, test_size, lookback, horizon):
