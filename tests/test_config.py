@@ -44,3 +44,13 @@ def test_a_broken_list_is_refused():
 def test_a_number_where_a_string_belongs_is_refused():
     with pytest.raises(ValueError, match="`data.target`.*expected a string"):
         load_config(overrides=["data.target=3"])
+
+
+def test_an_unquoted_date_where_a_string_belongs_is_its_iso_text(tmp_path):
+    # TOML reads 2011-08-16 as a date; `data.start` takes text that pandas parses.
+    assert load_config(overrides=["data.start=2011-08-16"])["data"]["start"] == (
+        "2011-08-16"
+    )
+    path = tmp_path / "c.toml"
+    path.write_text("[data]\nstart = 2011-08-16T06:00:00\n")
+    assert load_config(path)["data"]["start"] == "2011-08-16T06:00:00"

@@ -9,6 +9,7 @@ section or key is an error.
 from __future__ import annotations
 
 import copy
+import datetime
 import tomllib
 from pathlib import Path
 
@@ -179,8 +180,18 @@ def update(config, changes, source):
                     f"Unknown config key {section}.{name} in {source}; "
                     f"{section} has {sorted(config[section])}."
                 )
+            value = _dates_as_text(config[section][name], value)
             _check_kind(f"{section}.{name}", config[section][name], value, source)
             config[section][name] = value
+
+
+def _dates_as_text(default, value):
+    """A TOML date where a string is expected (``data.start = 2011-08-16``,
+    unquoted) is that date's ISO text, as pandas reads it."""
+    is_date = isinstance(value, datetime.date | datetime.time)
+    if isinstance(default, str) and is_date:
+        return value.isoformat()
+    return value
 
 
 def _check_kind(key, default, value, source):
