@@ -28,6 +28,16 @@ def test_one_error_names_gap_duplicate_and_empty_value():
     assert "empty values in 'y'" in message
 
 
+def test_an_index_of_row_numbers_is_refused_not_read_as_1970():
+    # pd.to_datetime reads 0, 1, 2 as nanoseconds after 1970-01-01.
+    frame = _hourly().reset_index(drop=True)
+    with pytest.raises(DataError, match="index holds numbers, not timestamps"):
+        check_frame(frame, "y")
+    frame.index = frame.index.astype(float)
+    with pytest.raises(DataError, match="set the time column as the index"):
+        check_frame(frame, "y")
+
+
 def test_unsorted_timestamps_are_named():
     frame = _hourly().iloc[[0, 1, 3, 2, 4, 5]]
     with pytest.raises(DataError, match="out of order at row 3"):

@@ -75,3 +75,27 @@ def test_a_bad_level_is_refused(spiked_csv, tmp_path, capsys):
     assert "argument `level`: expected a percentage in (0, 100)" in (
         capsys.readouterr().err
     )
+
+
+def test_a_saved_model_needs_no_validation_period_and_keeps_its_target(
+    spiked_csv, tmp_path, capsys
+):
+    path, spike = spiked_csv
+    run_out, out = tmp_path / "run", tmp_path / "detect"
+    code = main(
+        ["run", *_csv_args(path), "--output", str(run_out)] + _args(*TINY_SET, *SIZES)
+    )
+    assert code == 0
+    # The default validation_size (365) is longer than the 200-row series: a
+    # loaded model only needs its lookback before the test period.
+    model = ["--model", str(run_out / "model"), "--set", "data.test_size=40"]
+    code = main(["detect", "--csv", str(path), "--output", str(out), *model])
+    assert code == 0
+    flagged = pd.read_csv(out / "anomalies.csv", index_col=0, parse_dates=True)
+    assert spike in flagged.index
+
+    wrong = ["--csv", str(path), "--target", "x", "--output", str(out), *model]
+    assert main(["detect", *wrong]) == 2
+    assert "the model was fitted with target 'y', received 'x'" in (
+        capsys.readouterr().err
+    )

@@ -79,6 +79,20 @@ def test_encoder_is_its_own_model_inside_the_network(fitted):
     assert embeddings.shape == (3, 4)
 
 
+@pytest.mark.parametrize(
+    "windows, match",
+    [
+        (np.ones((1, 10)), r"shape \(B, 14\).*received shape \(1, 10\)"),
+        (np.ones(14), r"received shape \(14,\)"),
+        (np.full((1, 14), np.nan), "14 NaN or infinite"),
+        ([["a"] * 14], "numbers in an array"),
+    ],
+)
+def test_embed_names_a_bad_window(fitted, windows, match):
+    with pytest.raises(ValueError, match=match):
+        fitted.embed(windows)
+
+
 def test_samples_differ_through_predict(fitted, series):
     forecast = fitted.predict(series, start=series.index[340])
     assert forecast.samples.shape == (10, 60, 1)

@@ -1,5 +1,7 @@
 """The global model: pooled training, per-series scaling and noise, keyed output."""
 
+import copy
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -336,10 +338,19 @@ def test_conformal_intervals_pool_the_series_scores(auto, panel):
 
 def test_embed_uses_the_series_own_scaler(auto):
     model, _ = auto
-    window = np.full((1, 14), 10.0)
+    window = 10.0 + np.sin(np.arange(14))[None]
     assert model.embed(window, "a").shape == (1, 4)
-    # The same raw values are a low window of b (scaled by b's own scaler).
-    assert not np.allclose(model.embed(window, "a"), model.embed(window, "b"))
+    # Standardised windows (the default) forget any affine scaler: the same raw
+    # values embed alike under a's and b's.
+    assert model.window_normalisation == "standardise"
+    np.testing.assert_allclose(
+        model.embed(window, "a"), model.embed(window, "b"), atol=1e-5
+    )
+    # With the window mean alone taken off, the spread on each series' own
+    # scale reaches the encoder, so the two scalers give two embeddings.
+    by_mean = copy.copy(model)
+    by_mean.window_normalisation = "mean"
+    assert not np.allclose(by_mean.embed(window, "a"), by_mean.embed(window, "b"))
 
 
 def test_long_and_wide_input_give_the_same_forecasts(panel):

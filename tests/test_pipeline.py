@@ -52,6 +52,19 @@ def test_run_on_a_csv_writes_every_output(tmp_path, capsys):
     assert set(scores) == {"two-stage", "seasonal naive"}
 
 
+def test_a_csv_run_without_output_writes_beside_its_name_not_chicago(
+    tmp_path, monkeypatch, capsys
+):
+    weekly_series(num_days=200).to_csv(tmp_path / "trips.csv")
+    monkeypatch.chdir(tmp_path)
+    sizes = ["data.validation_size=40", "data.test_size=40"]
+    arguments = ["--csv", "trips.csv", "--target", "y", "--features", "x", "--quiet"]
+    assert main(["run", *arguments, *_args(*TINY_SET, *sizes)]) == 0
+    assert "outputs: outputs/trips" in capsys.readouterr().out
+    assert (tmp_path / "outputs" / "trips" / "forecasts.csv").is_file()
+    assert not (tmp_path / "outputs" / "chicago").exists()
+
+
 def test_bad_csv_gives_a_clear_error(tmp_path, capsys):
     (tmp_path / "bad.csv").write_text("date,y\n2024-01-01,1\n2024-01-01,2\n")
     code = main(["run", "--csv", str(tmp_path / "bad.csv"), "--target", "y", "--quiet"])

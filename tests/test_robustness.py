@@ -315,6 +315,8 @@ def test_predict_on_too_few_rows_says_how_many(fitted, series):
         fitted.predict(series.iloc[:10])
     with pytest.raises(ValueError, match="argument `start`: expected a timestamp"):
         fitted.predict(series, start=series.index[5])
+    with pytest.raises(ValueError, match="`start`: .* received 'garbage'"):
+        fitted.predict(series, start="garbage")
 
 
 # ------------------------------------------------- repetition and reloading

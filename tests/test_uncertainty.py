@@ -9,6 +9,7 @@ from uberforecast.uncertainty import (
     conformal_scores,
     decompose,
 )
+from uberforecast.windows import window_scales
 
 
 def test_conformal_multiplier_is_the_ranked_score():
@@ -69,6 +70,16 @@ def heavy_tailed():
     return model, frame
 
 
+def _window_spreads(model, frame, forecast):
+    """Each forecast window's spread on the network's scale, shape ``(W,)``:
+    `predict` multiplies the network's standard deviations by it."""
+    values = model.target_scaler_.forward(frame[model.target].to_numpy())
+    first_steps = forecast.frame.index[forecast.frame["step"] == 1]
+    ends = frame.index.get_indexer(first_steps)
+    windows = np.stack([values[end - model.lookback : end] for end in ends])
+    return window_scales(windows, model.window_normalisation)
+
+
 def test_conformal_forecast_covers_heavy_tailed_noise(heavy_tailed):
     """Normalised residuals of the validation and test years are exchangeable
     here (the same stationary noise), so split-conformal coverage is near
@@ -95,11 +106,13 @@ def test_ablation_variants_order_the_spread(heavy_tailed):
     no_noise = model.predict(frame, start=start, noise=False)
     alone = model.predict(frame, start=start, noise=False, encoder_dropout=False)
     assert (no_noise.frame["std"] < full.frame["std"]).all()
-    # Without noise the std is that of the samples alone, in the series' units.
+    # Without noise the std is that of the samples alone, times each window's
+    # spread, in the series' units.
     scale = model.target_scaler_.scale_
+    spreads = _window_spreads(model, frame, no_noise)
     np.testing.assert_allclose(
         no_noise.frame["std"] ** 2,
-        no_noise.model_variance.ravel() * scale**2,
+        no_noise.model_variance.ravel() * (scale * spreads) ** 2,
         rtol=1e-5,
     )
     # That encoder_dropout=False leaves only the MLP's masks random is checked
@@ -127,8 +140,10 @@ def test_decomposition_sums_to_the_forecast_variance(heavy_tailed):
         parts["total"][~clipped], forecast.frame["std"][~clipped] ** 2, rtol=1e-6
     )
     assert (parts["total"] >= forecast.frame["std"] ** 2 * (1 - 1e-6)).all()
-    # No transform: the noise part is the noise variance in units squared.
+    # No transform: the noise part is the noise variance times each window's
+    # spread, in units squared.
     scale = model.target_scaler_.scale_
+    spreads = _window_spreads(model, frame, forecast)
     np.testing.assert_allclose(
-        parts["noise"], model.noise_variance_[0] * scale**2, rtol=1e-6
+        parts["noise"], model.noise_variance_[0] * (scale * spreads) ** 2, rtol=1e-6
     )

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numbers
 
+import numpy as np
+
 
 def _invalid(name, expected, value):
     return ValueError(
@@ -61,3 +63,25 @@ def one_of(name, value, choices):
     if value not in choices:
         raise _invalid(name, f"one of {choices}", value)
     return value
+
+
+def windows(value, lookback):
+    """Raw windows as a float64 array of shape ``(B, lookback)``, finite."""
+    try:
+        array = np.asarray(value, dtype="float64")
+    except (TypeError, ValueError):
+        raise _invalid(
+            "windows", f"numbers in an array of shape (B, {lookback})", value
+        ) from None
+    if array.ndim != 2 or array.shape[1] != lookback or not array.shape[0]:
+        raise ValueError(
+            "Invalid value for argument `windows`: expected an array of shape "
+            f"(B, {lookback}), B >= 1 (lookback {lookback}), received shape "
+            f"{array.shape}."
+        )
+    if not np.isfinite(array).all():
+        raise ValueError(
+            "Invalid value for argument `windows`: expected finite values, "
+            f"received {int((~np.isfinite(array)).sum())} NaN or infinite."
+        )
+    return array

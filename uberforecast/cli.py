@@ -8,6 +8,7 @@ import shlex
 import sys
 import time
 import warnings
+from pathlib import Path
 
 from uberforecast.data import FILL_POLICIES, load_csv
 
@@ -42,7 +43,7 @@ def _evaluate_parser(subparsers):
         "plus conformal widths) and the peers on the same splits; print one "
         "table and write it as CSV and Markdown with each model's forecasts.",
     )
-    _data_arguments(evaluate)
+    _data_arguments(evaluate, suffix="_evaluate")
     evaluate.add_argument(
         "--peers", help="comma-separated peers (default: all; 'none' for none)"
     )
@@ -52,11 +53,14 @@ def _evaluate_parser(subparsers):
     evaluate.set_defaults(handler=_evaluate)
 
 
-def _data_arguments(run):
-    """The data, config and output options of `run`, `evaluate` and `detect`."""
+def _data_arguments(run, suffix=""):
+    """The data, config and output options of `run`, `evaluate` and `detect`;
+    `suffix` ends the default output folder's name."""
     run.add_argument("--config", help="TOML config (default: the Chicago run)")
     run.add_argument("--csv", help="read this CSV instead of the Chicago data")
-    run.add_argument("--time-column", help="timestamp column of the CSV")
+    run.add_argument(
+        "--time-column", help="timestamp column of the CSV (default: date)"
+    )
     run.add_argument("--target", help="column to forecast")
     run.add_argument("--features", help="comma-separated feature columns")
     run.add_argument("--freq", help="pandas frequency, e.g. D or h (default: inferred)")
@@ -69,7 +73,11 @@ def _data_arguments(run):
         "(wide form, when there is no --series-column)",
     )
     _fill_argument(run)
-    run.add_argument("--output", help="output folder (default: outputs/chicago)")
+    run.add_argument(
+        "--output",
+        help=f"output folder (default: the config's, outputs/chicago{suffix}; with "
+        f"--csv and no --config, outputs/<CSV name>{suffix})",
+    )
     run.add_argument(
         "--set",
         action="append",
@@ -222,9 +230,14 @@ def _overrides(args):
         overrides.append(f"data.series={names!r}")
         if not args.series_column:
             overrides.append("data.layout=wide")
+    section = "evaluate" if args.command == "evaluate" else "run"
     if args.output:
-        section = "evaluate" if args.command == "evaluate" else "run"
         overrides.append(f"{section}.output_dir={args.output!r}")
+    elif args.csv and not args.config:
+        # Not the Chicago run's folder: a CSV's outputs go beside its own name.
+        suffix = "_evaluate" if section == "evaluate" else ""
+        folder = f"outputs/{Path(args.csv).stem}{suffix}"
+        overrides.append(f"{section}.output_dir={folder!r}")
     if getattr(args, "peers", None) is not None:
         names = [name.strip() for name in args.peers.split(",") if name.strip()]
         overrides.append(f"evaluate.peers={[] if names == ['none'] else names!r}")
@@ -324,7 +337,14 @@ def _detect_parser(subparsers):
 
         level = int(args.level) if args.level.is_integer() else args.level
         config = load_config(args.config, _overrides(args))
-        result = detect_job(config, level=level, model_path=args.model)
+        features = None
+        if args.features is not None:
+            features = [name.strip() for name in args.features.split(",")]
+            features = [name for name in features if name]
+        requested = {"target": args.target, "features": features}
+        result = detect_job(
+            config, level=level, model_path=args.model, requested=requested
+        )
         flags = result["flags"]
         print(flags[flags["flagged"]].drop(columns="flagged").to_string())
         print(f"\n{int(flags['flagged'].sum())} of {len(flags)} steps flagged")

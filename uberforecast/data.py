@@ -183,6 +183,7 @@ def check_frame(
     if fill is not None:
         checks.one_of("fill", fill, (None, *FILL_POLICIES))
     columns = _check_columns(frame, target, list(features))
+    _check_index_kind(frame.index)
 
     def where(positions):
         return _name_rows(frame.index, positions, row_offset, row_word)
@@ -239,6 +240,20 @@ def _problems_message(problems):
             "(command line: --fill)."
         )
     return message
+
+
+def _check_index_kind(index):
+    """Refuse an index of numbers or booleans: pandas would read 0, 1, 2 as
+    nanoseconds after 1970, and every calendar feature would be made up."""
+    if isinstance(index, pd.DatetimeIndex) or index.dtype == object:
+        return
+    if pd.api.types.is_numeric_dtype(index) or pd.api.types.is_bool_dtype(index):
+        first = ", ".join(str(value) for value in index[:3])
+        raise DataError(
+            "The frame's index holds numbers, not timestamps "
+            f"({first}, ...): set the time column as the index, e.g. "
+            "frame.set_index('date'), or pass the CSV's time column."
+        )
 
 
 def _parse_index(index):

@@ -19,7 +19,7 @@ from uberforecast.windows import split_sizes
 logger = logging.getLogger(__name__)
 
 
-def detect_job(config, level=99, model_path=None):
+def detect_job(config, level=99, model_path=None, requested=None):
     """Flag the observations of the test period outside the `level` interval.
 
     Parameters
@@ -33,7 +33,12 @@ def detect_job(config, level=99, model_path=None):
     model_path
         Folder of a saved model (``model/`` of a ``run``) to use instead of
         fitting the config's model; its target and features replace the
-        config's. Default: ``None``.
+        config's, and only the test period (``data.test_size``, with the
+        model's lookback before it) is needed. Default: ``None``.
+    requested
+        ``target`` and/or ``features`` the caller asked for explicitly (the
+        command line's ``--target``, ``--features``); with `model_path`, a
+        value other than the model's raises. Default: ``None``.
 
     Returns
     -------
@@ -55,10 +60,14 @@ def detect_job(config, level=99, model_path=None):
     model, sizes = None, (config["model"]["lookback"], config["model"]["horizon"])
     if model_path is not None:
         model = TwoStageForecaster.load(model_path)
+        _check_requested(model, requested or {})
         data_config.update(target=model.target, features=list(model.features))
         sizes = (model.lookback, model.horizon)
     frame = load_data(data_config)
-    test_start, fitting = _split(frame, data_config, *sizes)
+    if model is None:
+        test_start, fitting = _split(frame, data_config, *sizes)
+    else:
+        test_start = _loaded_test_start(frame, data_config, model.lookback)
 
     if model is None:
         model = TwoStageForecaster(
@@ -94,6 +103,31 @@ def _split(frame, data_config, lookback, horizon):
     train_size = split_sizes(len(frame), validation_size, test_size, lookback, horizon)
     end = train_size + validation_size
     return frame.index[end], frame.iloc[:end]
+
+
+def _check_requested(model, requested):
+    """Refuse a --target or --features that the loaded model does not use."""
+    own = {"target": model.target, "features": list(model.features)}
+    for name, value in requested.items():
+        if value is not None and value != own[name]:
+            raise ValueError(
+                f"Invalid value for `{name}` with a saved model: the model was "
+                f"fitted with {name} {own[name]!r}, received {value!r}. Leave it "
+                "out to use the model's, or fit a new model."
+            )
+
+
+def _loaded_test_start(frame, data_config, lookback):
+    """The first test timestamp for a loaded model: it needs no validation
+    period, only `lookback` steps before the last `test_size`."""
+    test_size = checks.positive_int("test_size", data_config["test_size"])
+    if len(frame) < lookback + test_size:
+        raise ValueError(
+            f"The series is too short for the loaded model: it has {len(frame)} "
+            f"rows; lookback {lookback} + test {test_size} (data.test_size) need "
+            f"at least {lookback + test_size}."
+        )
+    return frame.index[len(frame) - test_size]
 
 
 def _write(output_dir, forecast, flags, level, target):

@@ -451,7 +451,10 @@ class TwoStageForecaster:
         samples = self._sampler.sample(
             windows["inputs"], num_samples, seed, encoder_samples, encoder_dropout
         )
-        if check_spread(self.network_, samples, self.dropout):
+        identical = check_spread(self.network_, samples, self.dropout)
+        # Once per model: fit's validation draw and every predict would repeat it.
+        if identical and not getattr(self, "_warned_identical", False):
+            self._warned_identical = True
             warnings.warn(
                 f"All {num_samples} MC-dropout samples are identical although "
                 "dropout is on: the network's output does not depend on the "
@@ -480,7 +483,7 @@ class TwoStageForecaster:
         return self._embed(windows, self.target_scaler_)
 
     def _embed(self, windows, scaler):
-        scaled = scaler.forward(np.asarray(windows, dtype="float64"))
+        scaled = scaler.forward(checks.windows(windows, self.lookback))
         level = window_levels(scaled, self.window_normalisation)
         spread = window_scales(scaled, self.window_normalisation)
         encoder = deterministic_copy(self.encoder_)

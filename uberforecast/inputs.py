@@ -114,7 +114,14 @@ def first_target(data, start, lookback, horizon):
         )
     if start is None:
         return lookback
-    first = data.index.searchsorted(pd.Timestamp(start))
+    try:
+        timestamp = pd.Timestamp(start)
+    except (TypeError, ValueError):
+        raise ValueError(
+            "Invalid value for argument `start`: expected a timestamp such as "
+            f"'{data.index[lookback]}', received {start!r}."
+        ) from None
+    first = data.index.searchsorted(timestamp)
     if not lookback <= first <= len(data) - horizon:
         raise ValueError(
             "Invalid value for argument `start`: expected a timestamp from "

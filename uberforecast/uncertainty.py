@@ -91,7 +91,11 @@ def conformal_scores(samples, noise_variance, targets):
     samples = np.asarray(samples, dtype="float64")
     # -> (W, H)
     std = np.sqrt(samples.var(axis=0, ddof=1) + noise_variance)
-    return np.abs(np.asarray(targets, dtype="float64") - samples.mean(axis=0)) / std
+    residuals = np.abs(np.asarray(targets, dtype="float64") - samples.mean(axis=0))
+    # A residual of 0 under a std of 0 (a constant series) scores 0, not NaN.
+    scores = np.divide(residuals, std, out=np.zeros_like(residuals), where=std > 0)
+    scores[(std == 0) & (residuals > 0)] = np.inf
+    return scores
 
 
 def conformal_multipliers(scores, levels):
