@@ -241,6 +241,18 @@ def test_predict_refuses_a_value_outside_the_fitted_transform(fitted, series):
     assert str(series.index[345]) in str(error.value)
 
 
+def test_a_value_outside_the_transform_that_no_window_reads_is_only_compared(
+    fitted, series
+):
+    # The last row is a target of the last window and an input of none (M3's
+    # N2786 ends its hold-out on -1200 under a log fitted on positive values).
+    later = series.copy()
+    later.iloc[-1, 0] = -5.0
+    frame = fitted.predict(later, start=series.index[340]).frame
+    assert frame["actual"].iloc[-1] == -5.0
+    assert np.isfinite(frame.drop(columns="origin").to_numpy()).all()
+
+
 def test_feature_absent_or_empty_at_predict_time_is_named(fitted, series):
     with pytest.raises(DataError, match=r"lacks the feature columns \['x'\];"):
         fitted.predict(series[["y"]], start=series.index[340])

@@ -393,6 +393,7 @@ class TwoStageForecaster:
             self,
             data,
             first_target=first_target(data, start, self.lookback, self.horizon),
+            targets=False,
         )
         samples = self._draw(
             windows, num_samples, seed, encoder_samples, encoder_dropout

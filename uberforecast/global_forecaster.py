@@ -329,7 +329,12 @@ class GlobalForecaster(TwoStageForecaster):
         )
         firsts = first_targets(panel, start, self.lookback, self.horizon)
         windows = pooled_windows(
-            self, panel, {sid: {"first_target": first} for sid, first in firsts.items()}
+            self,
+            panel,
+            {
+                sid: {"first_target": first, "targets": False}
+                for sid, first in firsts.items()
+            },
         )
         windows = with_series_input(windows, self.series_input_)
         # -> (S, W, H): one sampler call for the windows of every series

@@ -65,13 +65,19 @@ def feature_matrix(model, data):
     return np.hstack([calendar[model.calendar_columns_].to_numpy(), user])
 
 
-def network_windows(model, data, first_target=None, end=None, scaler=None):
+def network_windows(
+    model, data, first_target=None, end=None, scaler=None, targets=True
+):
     """Network inputs, targets and levels of the windows in a period.
 
     Legend: W windows, L lookback, H horizon, F features.
 
     `scaler` is the series' `TargetScaler`; ``None`` takes the model's
-    ``target_scaler_``.
+    ``target_scaler_``. With ``targets=False`` (forecasting) only the rows
+    the windows read are scaled, so a value the transform cannot take (a
+    negative one under ``log``) is refused only where it would be an input,
+    not where it is only compared with the forecast; ``targets`` is then
+    ``None``.
 
     Returns
     -------
@@ -82,11 +88,17 @@ def network_windows(model, data, first_target=None, end=None, scaler=None):
         targets ``(W,)``.
     """
     scaler = model.target_scaler_ if scaler is None else scaler
-    scaled = scaler.forward(data[model.target].to_numpy(), data.index)
     positions = window_positions(
         len(data), model.lookback, model.horizon, first_target, end
     )
-    inputs, targets = make_windows(scaled, positions, model.lookback, model.horizon)
+    values = data[model.target].to_numpy()
+    # The rows before the last window's first target are the inputs.
+    read = len(values) if targets else int(positions.max())
+    scaled = np.full(len(values), np.nan)
+    scaled[:read] = scaler.forward(values[:read], data.index[:read])
+    inputs, target_windows = make_windows(
+        scaled, positions, model.lookback, model.horizon
+    )
     level = window_levels(inputs, model.window_normalisation)
     scale = window_scales(inputs, model.window_normalisation)
     network_inputs = {"window": ((inputs - level[:, None]) / scale[:, None])[..., None]}
@@ -97,7 +109,11 @@ def network_windows(model, data, first_target=None, end=None, scaler=None):
         network_inputs["features"] = steps.reshape(len(positions), -1)
     return {
         "inputs": {k: v.astype("float32") for k, v in network_inputs.items()},
-        "targets": ((targets - level[:, None]) / scale[:, None]).astype("float32"),
+        "targets": (
+            ((target_windows - level[:, None]) / scale[:, None]).astype("float32")
+            if targets
+            else None
+        ),
         "level": level,
         "scale": scale,
         "positions": positions,

@@ -86,7 +86,11 @@ def pooled_windows(model, panel, bounds):
             name: np.concatenate([part["inputs"][name] for part in pieces])
             for name in pieces[0]["inputs"]
         },
-        "targets": np.concatenate([part["targets"] for part in pieces]),
+        "targets": (
+            np.concatenate([part["targets"] for part in pieces])
+            if pieces[0]["targets"] is not None
+            else None
+        ),
         "level": np.concatenate([part["level"] for part in pieces]),
         "scale": np.concatenate([part["scale"] for part in pieces]),
         "codes": np.concatenate(
