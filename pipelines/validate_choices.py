@@ -17,7 +17,7 @@ import pandas as pd
 from uberforecast import TwoStageForecaster, metrics
 from uberforecast.config import load_config
 from uberforecast.peers import BoostingForecaster
-from uberforecast.pipeline import load_data
+from uberforecast.pipeline import load_data, model_arguments
 
 # Each variant: overrides of the `model` config section.
 VARIANTS = {
@@ -55,9 +55,7 @@ VARIANTS = {
 
 def score_variant(name, frame, config):
     data_config = config["data"]
-    arguments = {
-        k: tuple(v) if isinstance(v, list) else v for k, v in config["model"].items()
-    }
+    arguments = model_arguments(config["model"])
     arguments["features"] = tuple(data_config["features"])
     arguments.update(VARIANTS[name])
     fitting = frame.iloc[: len(frame) - data_config["test_size"]]
@@ -114,19 +112,25 @@ def score_boosting(intervals, frame, config):
     }
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def variant_parser(doc, variants):
+    """The command line of a validation script: --variants and --set."""
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
     parser.add_argument(
         "--variants",
-        default=",".join(VARIANTS),
-        help=f"comma-separated, from {', '.join(VARIANTS)}",
+        default=",".join(variants),
+        help=f"comma-separated, from {', '.join(variants)}",
     )
     parser.add_argument(
         "--set",
         action="append",
         default=[],
-        help="config override applied to every variant",
+        help="config override applied to the base and every variant",
     )
+    return parser
+
+
+def main():
+    parser = variant_parser(__doc__, VARIANTS)
     parser.add_argument(
         "--boosting",
         action="store_true",

@@ -8,7 +8,6 @@ encoder's own seed-to-seed spread. The test year is never touched.
     python pipelines/validate_stage_two.py --variants patience_15,hidden_256
 """
 
-import argparse
 import json
 import logging
 import time
@@ -16,9 +15,12 @@ import time
 import numpy as np
 import pandas as pd
 
+# A sibling script, importable when this one runs as `python pipelines/...`.
+from validate_choices import variant_parser
+
 from uberforecast import TwoStageForecaster, metrics
 from uberforecast.config import load_config
-from uberforecast.pipeline import load_data
+from uberforecast.pipeline import load_data, model_arguments
 
 # Each variant: overrides of the `model` config section for stage two. A
 # changed `dropout` applies to the copied encoder's dropout layers too.
@@ -33,14 +35,6 @@ VARIANTS = {
     "hidden_256_dropout_0.1": {"hidden_units": (256, 128, 32), "dropout": 0.1},
     "hidden_256_recent_7": {"hidden_units": (256, 128, 32), "recent_steps": 7},
 }
-
-
-def _arguments(config, overrides=None):
-    arguments = {
-        k: tuple(v) if isinstance(v, list) else v for k, v in config["model"].items()
-    }
-    arguments.update(overrides or {})
-    return arguments
 
 
 def score(name, model, fitting, seconds):
@@ -64,16 +58,7 @@ def score(name, model, fitting, seconds):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument(
-        "--variants",
-        default=",".join(VARIANTS),
-        help=f"comma-separated, from {', '.join(VARIANTS)}",
-    )
-    parser.add_argument(
-        "--set", action="append", default=[], help="config override of the base"
-    )
-    args = parser.parse_args()
+    args = variant_parser(__doc__, VARIANTS).parse_args()
     logging.basicConfig(level=logging.WARNING)
     config = load_config(overrides=args.set)
     data_config = config["data"]
@@ -86,12 +71,13 @@ def main():
     )
 
     started = time.perf_counter()
-    base = TwoStageForecaster(**shared, **_arguments(config)).fit(fitting)
+    arguments = model_arguments(config["model"])
+    base = TwoStageForecaster(**shared, **arguments).fit(fitting)
     seconds = time.perf_counter() - started
     rows = [score("base " + json.dumps(args.set), base, fitting, seconds)]
     for name in args.variants.split(","):
         started = time.perf_counter()
-        model = TwoStageForecaster(**shared, **_arguments(config, VARIANTS[name]))
+        model = TwoStageForecaster(**shared, **{**arguments, **VARIANTS[name]})
         model.fit(fitting, encoder=base.encoder_)
         rows.append(score(name, model, fitting, time.perf_counter() - started))
         print(

@@ -207,6 +207,11 @@ def _bench(args):
     return 0
 
 
+def _names(text):
+    """``"temp, rain"`` to ``["temp", "rain"]``; empty names are dropped."""
+    return [name.strip() for name in text.split(",") if name.strip()]
+
+
 def _overrides(args):
     """Config overrides from the convenience flags, then the --set ones."""
     overrides = []
@@ -217,7 +222,7 @@ def _overrides(args):
     if args.target:
         overrides.append(f"data.target={args.target!r}")
     if args.features is not None:
-        names = [name.strip() for name in args.features.split(",") if name.strip()]
+        names = _names(args.features)
         overrides.append(f"data.features={names!r}")
     if args.freq:
         overrides.append(f"data.freq={args.freq!r}")
@@ -226,7 +231,7 @@ def _overrides(args):
     if getattr(args, "series_column", None):
         overrides += ["data.layout=long", f"data.series_column={args.series_column!r}"]
     if getattr(args, "series", None) is not None:
-        names = [name.strip() for name in args.series.split(",") if name.strip()]
+        names = _names(args.series)
         overrides.append(f"data.series={names!r}")
         if not args.series_column:
             overrides.append("data.layout=wide")
@@ -239,7 +244,7 @@ def _overrides(args):
         folder = f"outputs/{Path(args.csv).stem}{suffix}"
         overrides.append(f"{section}.output_dir={folder!r}")
     if getattr(args, "peers", None) is not None:
-        names = [name.strip() for name in args.peers.split(",") if name.strip()]
+        names = _names(args.peers)
         overrides.append(f"evaluate.peers={[] if names == ['none'] else names!r}")
     if getattr(args, "origins", None) is not None:
         overrides.append(f"evaluate.origins={args.origins}")
@@ -337,10 +342,7 @@ def _detect_parser(subparsers):
 
         level = int(args.level) if args.level.is_integer() else args.level
         config = load_config(args.config, _overrides(args))
-        features = None
-        if args.features is not None:
-            features = [name.strip() for name in args.features.split(",")]
-            features = [name for name in features if name]
+        features = None if args.features is None else _names(args.features)
         requested = {"target": args.target, "features": features}
         result = detect_job(
             config, level=level, model_path=args.model, requested=requested

@@ -13,7 +13,7 @@ from pathlib import Path
 from uberforecast import checks
 from uberforecast.anomaly import flag_anomalies
 from uberforecast.forecaster import TwoStageForecaster
-from uberforecast.pipeline import _model_arguments, load_data
+from uberforecast.pipeline import load_data, model_arguments
 from uberforecast.windows import split_sizes
 
 logger = logging.getLogger(__name__)
@@ -57,25 +57,22 @@ def detect_job(config, level=99, model_path=None, requested=None):
             f"received {level!r}."
         )
     data_config = dict(config["data"])
-    model, sizes = None, (config["model"]["lookback"], config["model"]["horizon"])
-    if model_path is not None:
-        model = TwoStageForecaster.load(model_path)
-        _check_requested(model, requested or {})
-        data_config.update(target=model.target, features=list(model.features))
-        sizes = (model.lookback, model.horizon)
-    frame = load_data(data_config)
-    if model is None:
+    if model_path is None:
+        frame = load_data(data_config)
+        sizes = config["model"]["lookback"], config["model"]["horizon"]
         test_start, fitting = _split(frame, data_config, *sizes)
-    else:
-        test_start = _loaded_test_start(frame, data_config, model.lookback)
-
-    if model is None:
         model = TwoStageForecaster(
             data_config["target"],
             tuple(data_config["features"]),
             validation_size=data_config["validation_size"],
-            **_model_arguments(config["model"]),
+            **model_arguments(config["model"]),
         ).fit(fitting)
+    else:
+        model = TwoStageForecaster.load(model_path)
+        _check_requested(model, requested or {})
+        data_config.update(target=model.target, features=list(model.features))
+        frame = load_data(data_config)
+        test_start = _loaded_test_start(frame, data_config, model.lookback)
     levels = tuple(sorted({*model.levels, level}))
     forecast = model.predict(frame, start=test_start, levels=levels)
     flags = flag_anomalies(forecast.frame, level)

@@ -28,11 +28,7 @@ from uberforecast.uncertainty import (
     conformal_scores,
     noise_variance,
 )
-from uberforecast.windows import (
-    split_sizes,
-    window_levels,
-    window_scales,
-)
+from uberforecast.windows import normalise_windows, split_sizes
 
 logger = logging.getLogger(__name__)
 
@@ -485,10 +481,8 @@ class TwoStageForecaster:
 
     def _embed(self, windows, scaler):
         scaled = scaler.forward(checks.windows(windows, self.lookback))
-        level = window_levels(scaled, self.window_normalisation)
-        spread = window_scales(scaled, self.window_normalisation)
+        normalised, _, _ = normalise_windows(scaled, self.window_normalisation)
         encoder = deterministic_copy(self.encoder_)
-        normalised = (scaled - level[:, None]) / spread[:, None]
         return encoder.predict(normalised[..., None], verbose=0)
 
     # ------------------------------------------------------------- persist

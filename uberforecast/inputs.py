@@ -15,9 +15,8 @@ from uberforecast.features import calendar_features
 from uberforecast.windows import (
     TargetScaler,
     make_windows,
-    window_levels,
+    normalise_windows,
     window_positions,
-    window_scales,
 )
 
 
@@ -99,9 +98,8 @@ def network_windows(
     inputs, target_windows = make_windows(
         scaled, positions, model.lookback, model.horizon
     )
-    level = window_levels(inputs, model.window_normalisation)
-    scale = window_scales(inputs, model.window_normalisation)
-    network_inputs = {"window": ((inputs - level[:, None]) / scale[:, None])[..., None]}
+    windows, level, scale = normalise_windows(inputs, model.window_normalisation)
+    network_inputs = {"window": windows[..., None]}
     if model.feature_columns_:
         features = feature_matrix(model, data)
         # -> (W, H, F) -> (W, H * F)

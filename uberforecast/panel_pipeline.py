@@ -147,7 +147,7 @@ def run_panel_job(config):
         ``forecast`` (the `PanelForecast`), ``series_input`` and
         ``output_dir``.
     """
-    from uberforecast.pipeline import _model_arguments
+    from uberforecast.pipeline import model_arguments
 
     data_config = config["data"]
     panel = load_panel(data_config)
@@ -160,7 +160,7 @@ def run_panel_job(config):
         tuple(data_config["features"]),
         validation_size=data_config["validation_size"],
         **config["global"],
-        **_model_arguments(config["model"]),
+        **model_arguments(config["model"]),
     ).fit(fitting)
     timings.update({f"fit_{name}": value for name, value in model.timings_.items()})
     timings["fit_total"] = time.perf_counter() - started
@@ -286,7 +286,7 @@ def evaluate_panel_job(config):
         forecasts in ``forecasts/`` and the resolved ``config.toml``.
     """
     from uberforecast.panel_comparison import evaluate_panel, sample_series
-    from uberforecast.pipeline import _model_arguments
+    from uberforecast.pipeline import model_arguments
 
     data_config, evaluate_config = config["data"], config["evaluate"]
     if evaluate_config["origins"] != 1:
@@ -306,7 +306,7 @@ def evaluate_panel_job(config):
         panel,
         data_config["target"],
         data_config["features"],
-        _model_arguments(config["model"]),
+        model_arguments(config["model"]),
         dict(config["global"]),
         validation_size=data_config["validation_size"],
         test_size=data_config["test_size"],

@@ -99,7 +99,7 @@ def run_job(config):
         data_config["target"],
         tuple(data_config["features"]),
         validation_size=validation_size,
-        **_model_arguments(model_config),
+        **model_arguments(model_config),
     ).fit(fitting)
     timings.update({f"fit_{name}": value for name, value in model.timings_.items()})
     timings["fit_total"] = time.perf_counter() - started
@@ -138,7 +138,7 @@ def run_job(config):
     }
 
 
-def _model_arguments(model_config):
+def model_arguments(model_config):
     """Constructor arguments from the `model` config section, lists as tuples."""
     return {
         key: tuple(value) if isinstance(value, list) else value
@@ -208,7 +208,7 @@ def evaluate_job(config):
         frame,
         data_config["target"],
         data_config["features"],
-        _model_arguments(model_config),
+        model_arguments(model_config),
         validation_size=data_config["validation_size"],
         test_size=data_config["test_size"],
         season=season,

@@ -77,6 +77,28 @@ def window_scales(inputs, normalisation):
     return np.maximum(inputs.std(axis=1), MIN_WINDOW_SCALE)
 
 
+def normalise_windows(inputs, normalisation):
+    """Windows minus their level, over their spread.
+
+    Parameters
+    ----------
+    inputs
+        Windows on the scaler's axis, shape ``(W, L)``.
+    normalisation
+        One of `WINDOW_NORMALISATIONS`.
+
+    Returns
+    -------
+    tuple
+        The normalised windows ``(W, L)``, and each window's level and
+        spread ``(W,)`` (see `window_levels` and `window_scales`), which
+        the targets take too and the forecasts are mapped back by.
+    """
+    level = window_levels(inputs, normalisation)
+    scale = window_scales(inputs, normalisation)
+    return (inputs - level[:, None]) / scale[:, None], level, scale
+
+
 def split_sizes(num_steps, validation_size, test_size, lookback, horizon):
     """Check that a series is long enough and return the training size.
 
